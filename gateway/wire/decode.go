@@ -1,0 +1,125 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// DecodeReadings decodes the payload of a readings topic: the binary encoding, or JSON
+// when the payload starts with '{'. The result has passed Check.
+func DecodeReadings(p []byte) (*ReadingBatch, error) {
+	if len(p) > MaxPayload {
+		return nil, fmt.Errorf("%w: payload of %d bytes exceeds %d", ErrMalformed, len(p), MaxPayload)
+	}
+	if len(p) > 0 && p[0] == '{' {
+		var b ReadingBatch
+		if err := decodeJSON(p, &b, &b.V); err != nil {
+			return nil, err
+		}
+		return &b, b.Check()
+	}
+	return decodeBinaryReadings(p)
+}
+
+// EncodeReadingsJSON returns the JSON form of a reading batch (for tools and examples;
+// gateways send the binary form).
+func EncodeReadingsJSON(b *ReadingBatch) ([]byte, error) {
+	c := *b
+	c.V = Version
+	return json.Marshal(&c)
+}
+
+// DecodeEvents decodes and checks the payload of an events topic.
+func DecodeEvents(p []byte) (*EventBatch, error) {
+	var b EventBatch
+	if err := decodeJSON(p, &b, &b.V); err != nil {
+		return nil, err
+	}
+	if err := b.Header.Check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if len(b.Events) == 0 || len(b.Events) > MaxBatchItems {
+		return nil, fmt.Errorf("%w: event batch has %d events, want 1 to %d", ErrMalformed, len(b.Events), MaxBatchItems)
+	}
+	for i, e := range b.Events {
+		if e.Type == "" || e.Time.IsZero() || len(e.Lots) > MaxLotsPerItem {
+			return nil, fmt.Errorf("%w: event %d: needs a type, a time and at most %d lots", ErrMalformed, i, MaxLotsPerItem)
+		}
+	}
+	return &b, nil
+}
+
+// DecodeAlarms decodes and checks the payload of an alarms topic.
+func DecodeAlarms(p []byte) (*AlarmBatch, error) {
+	var b AlarmBatch
+	if err := decodeJSON(p, &b, &b.V); err != nil {
+		return nil, err
+	}
+	if err := b.Header.Check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if len(b.Alarms) == 0 || len(b.Alarms) > MaxBatchItems {
+		return nil, fmt.Errorf("%w: alarm batch has %d alarms, want 1 to %d", ErrMalformed, len(b.Alarms), MaxBatchItems)
+	}
+	for i, a := range b.Alarms {
+		if a.Kind == "" || a.Time.IsZero() || (a.State != "raised" && a.State != "cleared") {
+			return nil, fmt.Errorf("%w: alarm %d: needs a kind, a time and state raised or cleared", ErrMalformed, i)
+		}
+	}
+	return &b, nil
+}
+
+// DecodeStatus decodes and checks the payload of a status topic.
+func DecodeStatus(p []byte) (*Status, error) {
+	var s Status
+	if err := decodeJSON(p, &s, &s.V); err != nil {
+		return nil, err
+	}
+	if err := CheckID("site", s.Site); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if err := CheckID("gateway", s.Gateway); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if s.State != StateOnline && s.State != StateOffline {
+		return nil, fmt.Errorf("%w: status state %q, want online or offline", ErrMalformed, s.State)
+	}
+	return &s, nil
+}
+
+// Decode decodes any JSON payload of this contract (status, holds, lot map, config,
+// event and alarm batches) into v, which must have a V field passed as version.
+func Decode(p []byte, v any, version *int) error { return decodeJSON(p, v, version) }
+
+// Encode returns the JSON encoding of a payload, with its version set by the caller.
+func Encode(v any) ([]byte, error) { return json.Marshal(v) }
+
+func decodeJSON(p []byte, v any, version *int) error {
+	if len(p) > MaxPayload {
+		return fmt.Errorf("%w: payload of %d bytes exceeds %d", ErrMalformed, len(p), MaxPayload)
+	}
+	p = bytes.TrimSpace(p)
+	if len(p) == 0 || p[0] != '{' {
+		return fmt.Errorf("%w: want a JSON object", ErrMalformed)
+	}
+	// Read the version alone first: a newer gateway's payload may not fit our types,
+	// and "unknown version" is a more useful verdict than the type error it would cause.
+	var probe struct {
+		V *int `json:"v"`
+	}
+	if err := json.Unmarshal(p, &probe); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if probe.V == nil {
+		return fmt.Errorf("%w: no \"v\" (version) field", ErrMalformed)
+	}
+	if *probe.V != Version {
+		return fmt.Errorf("%w: payload version %d, this receiver knows %d", ErrUnknownVersion, *probe.V, Version)
+	}
+	if err := json.Unmarshal(p, v); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	*version = *probe.V
+	return nil
+}
