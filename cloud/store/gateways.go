@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+// SetGatewayStatus records a gateway's status message. An older message (by time) than
+// the one stored is ignored, so a retained "online" replayed after a last-will
+// "offline" cannot flip the state back.
+func (s *Store) SetGatewayStatus(ctx context.Context, st *wire.Status) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO gateways (site, gateway, state, boot, version, config, pending, updated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, boot = excluded.boot, version = excluded.version,
+	config = excluded.config, pending = excluded.pending, updated = excluded.updated
+WHERE excluded.updated >= gateways.updated`,
+		st.Site, st.Gateway, st.State, st.Boot, st.Version, st.Config, int64(st.Pending), micros(st.Time))
+	if err != nil {
+		return fmt.Errorf("store: gateway %s/%s status: %w", st.Site, st.Gateway, err)
+	}
+	return nil
+}
+
+// Gateways lists every gateway's last status.
+func (s *Store) Gateways(ctx context.Context) ([]Gateway, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT site, gateway, state, boot, version, config, pending, updated FROM gateways ORDER BY site, gateway`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list gateways: %w", err)
+	}
+	defer rows.Close()
+	out := []Gateway{}
+	for rows.Next() {
+		var g Gateway
+		var updated int64
+		if err := rows.Scan(&g.Site, &g.Gateway, &g.State, &g.Boot, &g.Version, &g.Config, &g.Pending, &updated); err != nil {
+			return nil, fmt.Errorf("store: scan gateway: %w", err)
+		}
+		g.Updated = fromMicros(updated)
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Sources summarises the readings stored per gateway outbox, including how many
+// sequence numbers inside the stored range are missing (still in flight, or lost).
+func (s *Store) Sources(ctx context.Context) ([]SourceStats, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT s.site, s.gateway, s.epoch, count(r.seq), coalesce(min(r.seq), 0), coalesce(max(r.seq), 0)
+FROM sources s LEFT JOIN readings r ON r.source_id = s.id GROUP BY s.id ORDER BY s.site, s.gateway, s.first_seen`)
+	if err != nil {
+		return nil, fmt.Errorf("store: source stats: %w", err)
+	}
+	defer rows.Close()
+	out := []SourceStats{}
+	for rows.Next() {
+		var st SourceStats
+		if err := rows.Scan(&st.Site, &st.Gateway, &st.Epoch, &st.Readings, &st.MinSeq, &st.MaxSeq); err != nil {
+			return nil, fmt.Errorf("store: scan source stats: %w", err)
+		}
+		if st.Readings > 0 {
+			st.Missing = int64(st.MaxSeq-st.MinSeq+1) - st.Readings
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}

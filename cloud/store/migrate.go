@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order, each in its own transaction; the schema version is
+// the number applied. Never edit one that has shipped: append a new one.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE sources (
+	id INTEGER PRIMARY KEY,
+	site TEXT NOT NULL, gateway TEXT NOT NULL, epoch TEXT NOT NULL,
+	first_seen INTEGER NOT NULL,
+	UNIQUE (site, gateway, epoch)
+);
+CREATE TABLE gateways (
+	site TEXT NOT NULL, gateway TEXT NOT NULL,
+	state TEXT NOT NULL, boot TEXT NOT NULL, version TEXT NOT NULL, config TEXT NOT NULL,
+	pending INTEGER NOT NULL, updated INTEGER NOT NULL,
+	PRIMARY KEY (site, gateway)
+);
+CREATE TABLE lots (
+	id INTEGER PRIMARY KEY,
+	key TEXT NOT NULL UNIQUE, gtin TEXT NOT NULL, lot TEXT NOT NULL,
+	status TEXT NOT NULL DEFAULT 'released', status_reason TEXT NOT NULL DEFAULT '',
+	status_changed INTEGER NOT NULL,
+	site TEXT NOT NULL, location TEXT NOT NULL,
+	first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL
+);
+CREATE TABLE lot_status_history (
+	id INTEGER PRIMARY KEY,
+	lot_id INTEGER NOT NULL REFERENCES lots(id),
+	at INTEGER NOT NULL, from_status TEXT NOT NULL, to_status TEXT NOT NULL,
+	reason TEXT NOT NULL, actor TEXT NOT NULL
+);
+CREATE INDEX lot_status_history_lot ON lot_status_history (lot_id, at);
+CREATE TABLE lotsets (
+	id INTEGER PRIMARY KEY,
+	key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE lotset_members (
+	lotset_id INTEGER NOT NULL REFERENCES lotsets(id),
+	lot_id INTEGER NOT NULL REFERENCES lots(id),
+	PRIMARY KEY (lotset_id, lot_id)
+) WITHOUT ROWID;
+CREATE INDEX lotset_members_lot ON lotset_members (lot_id);
+CREATE TABLE readings (
+	source_id INTEGER NOT NULL, seq INTEGER NOT NULL,
+	time INTEGER NOT NULL, synced INTEGER NOT NULL,
+	sensor TEXT NOT NULL, location TEXT NOT NULL,
+	quantity INTEGER NOT NULL, value REAL NOT NULL, quality INTEGER NOT NULL,
+	lotset_id INTEGER,
+	PRIMARY KEY (source_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX readings_lotset_time ON readings (lotset_id, time);
+CREATE TABLE events (
+	source_id INTEGER NOT NULL, seq INTEGER NOT NULL,
+	time INTEGER NOT NULL, type TEXT NOT NULL, location TEXT NOT NULL, body TEXT NOT NULL,
+	PRIMARY KEY (source_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE alarms (
+	source_id INTEGER NOT NULL, seq INTEGER NOT NULL,
+	time INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL,
+	PRIMARY KEY (source_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE excursions (
+	id INTEGER PRIMARY KEY,
+	lot_id INTEGER NOT NULL REFERENCES lots(id),
+	rule TEXT NOT NULL, site TEXT NOT NULL, location TEXT NOT NULL, sensor TEXT NOT NULL,
+	began INTEGER NOT NULL, detected INTEGER NOT NULL, ended INTEGER,
+	peak REAL NOT NULL, limit_value REAL NOT NULL, delay_seconds REAL NOT NULL
+);
+CREATE INDEX excursions_lot ON excursions (lot_id, began);
+CREATE TABLE alerts (
+	id INTEGER PRIMARY KEY,
+	kind TEXT NOT NULL, severity TEXT NOT NULL, state TEXT NOT NULL,
+	site TEXT NOT NULL, location TEXT NOT NULL, sensor TEXT NOT NULL,
+	lot_id INTEGER REFERENCES lots(id), excursion_id INTEGER REFERENCES excursions(id),
+	message TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL
+);
+CREATE TABLE rule_state (
+	lot_id INTEGER NOT NULL, sensor TEXT NOT NULL, rule TEXT NOT NULL, state TEXT NOT NULL,
+	PRIMARY KEY (lot_id, sensor, rule)
+) WITHOUT ROWID;
+CREATE TABLE dead_letters (
+	id INTEGER PRIMARY KEY,
+	received INTEGER NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB NOT NULL
+);
+`,
+}
+
+// SchemaVersion is the schema this build expects.
+func SchemaVersion() int { return len(migrations) }
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var v int
+	err := s.w.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	if err == sql.ErrNoRows {
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this build's %d: upgrade lotsense-cloud", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, i+1); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: commit: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package store
+
+import "time"
+
+// Lot statuses. A lot starts released; an excursion or a QA user puts it on hold; QA
+// releases, rejects or destroys it.
+const (
+	StatusReleased  = "released"
+	StatusOnHold    = "on_hold"
+	StatusRejected  = "rejected"
+	StatusDestroyed = "destroyed"
+)
+
+// Lot is a traceability lot: GTIN + lot code, its status and where it was last seen.
+type Lot struct {
+	ID             int64     `json:"-"`
+	Key            string    `json:"id"` // "(01)<gtin>(10)<lot>", see drivers/gs1.LotKey
+	GTIN           string    `json:"gtin"`
+	Lot            string    `json:"lot"`
+	Status         string    `json:"status"`
+	StatusReason   string    `json:"status_reason,omitempty"`
+	StatusChanged  time.Time `json:"status_changed"`
+	Site           string    `json:"site"`
+	Location       string    `json:"location"`
+	FirstSeen      time.Time `json:"first_seen"`
+	LastSeen       time.Time `json:"last_seen"`
+	OpenExcursions int       `json:"open_excursions"`
+}
+
+// StatusChange is one entry of a lot's status history.
+type StatusChange struct {
+	At     time.Time `json:"at"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Reason string    `json:"reason"`
+	Actor  string    `json:"actor"`
+}
+
+// Reading is a stored reading as the API shows it.
+type Reading struct {
+	Gateway  string    `json:"gateway"`
+	Seq      uint64    `json:"seq"`
+	Time     time.Time `json:"time"`
+	Synced   bool      `json:"synced"`
+	Sensor   string    `json:"sensor"`
+	Location string    `json:"location"`
+	Quantity string    `json:"quantity"`
+	Unit     string    `json:"unit,omitempty"`
+	Value    float64   `json:"value"`
+	Quality  string    `json:"quality"`
+}
+
+// Excursion is a period in which a lot's readings broke a rule.
+type Excursion struct {
+	ID           int64      `json:"id"`
+	LotID        int64      `json:"-"`
+	Lot          string     `json:"lot"`
+	Rule         string     `json:"rule"`
+	Site         string     `json:"site"`
+	Location     string     `json:"location"`
+	Sensor       string     `json:"sensor"`
+	Began        time.Time  `json:"began"`
+	Detected     time.Time  `json:"detected"`
+	Ended        *time.Time `json:"ended,omitempty"`
+	Peak         float64    `json:"peak"`
+	Limit        float64    `json:"limit"`
+	DelaySeconds float64    `json:"delay_seconds"`
+}
+
+// Alert states and severities.
+const (
+	AlertOpen         = "open"
+	AlertAcknowledged = "acknowledged"
+	AlertResolved     = "resolved"
+
+	SeverityInfo     = "info"
+	SeverityWarning  = "warning"
+	SeverityCritical = "critical"
+)
+
+// Alert is something a person must see: an excursion, a hold, a gateway gone offline.
+type Alert struct {
+	ID          int64     `json:"id"`
+	Kind        string    `json:"kind"`
+	Severity    string    `json:"severity"`
+	State       string    `json:"state"`
+	Site        string    `json:"site"`
+	Location    string    `json:"location,omitempty"`
+	Sensor      string    `json:"sensor,omitempty"`
+	LotID       int64     `json:"-"`
+	Lot         string    `json:"lot,omitempty"`
+	ExcursionID int64     `json:"excursion_id,omitempty"`
+	Message     string    `json:"message"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+}
+
+// DeadLetter is a payload ingest refused, kept with the reason.
+type DeadLetter struct {
+	ID       int64     `json:"id"`
+	Received time.Time `json:"received"`
+	Topic    string    `json:"topic"`
+	Reason   string    `json:"reason"`
+	Payload  []byte    `json:"payload"`
+}
+
+// Gateway is a gateway's last reported status and what the cloud holds of its outbox.
+type Gateway struct {
+	Site    string    `json:"site"`
+	Gateway string    `json:"gateway"`
+	State   string    `json:"state"`
+	Boot    string    `json:"boot"`
+	Version string    `json:"version,omitempty"`
+	Config  string    `json:"config,omitempty"`
+	Pending uint64    `json:"pending"`
+	Updated time.Time `json:"updated"`
+}
+
+// SourceStats summarises the readings stored from one gateway outbox (epoch): Missing
+// counts sequence numbers between MinSeq and MaxSeq not (yet) stored.
+type SourceStats struct {
+	Site     string `json:"site"`
+	Gateway  string `json:"gateway"`
+	Epoch    string `json:"epoch"`
+	Readings int64  `json:"readings"`
+	MinSeq   uint64 `json:"min_seq"`
+	MaxSeq   uint64 `json:"max_seq"`
+	Missing  int64  `json:"missing"`
+}

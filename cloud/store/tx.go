@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+// Tx is one write transaction: ingest stores a whole batch, its rule state and what
+// the batch caused (excursions, holds, alerts) atomically, so a crash between two of
+// them cannot leave a reading stored but not judged.
+type Tx struct {
+	tx         *sql.Tx
+	insReading *sql.Stmt
+}
+
+// Begin starts a write transaction.
+func (s *Store) Begin(ctx context.Context) (*Tx, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return &Tx{tx: tx}, nil
+}
+
+// Commit commits the transaction.
+func (t *Tx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction; after Commit it does nothing.
+func (t *Tx) Rollback() error {
+	err := t.tx.Rollback()
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// Source returns the id of a gateway's outbox (site, gateway, epoch), creating it.
+func (t *Tx) Source(ctx context.Context, site, gateway, epoch string, now time.Time) (int64, error) {
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM sources WHERE site = ? AND gateway = ? AND epoch = ?`, site, gateway, epoch).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = t.tx.QueryRowContext(ctx, `INSERT INTO sources (site, gateway, epoch, first_seen) VALUES (?, ?, ?, ?) RETURNING id`,
+			site, gateway, epoch, micros(now)).Scan(&id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: source %s/%s epoch %s: %w", site, gateway, epoch, err)
+	}
+	return id, nil
+}
+
+// Lot returns the id of the lot with key, creating it released; it records where and
+// when the lot was seen.
+func (t *Tx) Lot(ctx context.Context, key, gtin, lot, site, location string, seen time.Time) (int64, error) {
+	us := micros(seen)
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `
+INSERT INTO lots (key, gtin, lot, status_changed, site, location, first_seen, last_seen)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+	site = CASE WHEN excluded.last_seen >= lots.last_seen THEN excluded.site ELSE lots.site END,
+	location = CASE WHEN excluded.last_seen >= lots.last_seen THEN excluded.location ELSE lots.location END,
+	last_seen = max(lots.last_seen, excluded.last_seen),
+	first_seen = min(lots.first_seen, excluded.first_seen)
+RETURNING id`, key, gtin, lot, us, site, location, us, us).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: lot %s: %w", key, err)
+	}
+	return id, nil
+}
+
+// LotSet returns the id of the set of lots named by key (the caller's canonical form of
+// the sorted ids), creating it with its members.
+func (t *Tx) LotSet(ctx context.Context, key string, lotIDs []int64) (int64, error) {
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM lotsets WHERE key = ?`, key).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: lot set: %w", err)
+	}
+	if err := t.tx.QueryRowContext(ctx, `INSERT INTO lotsets (key) VALUES (?) RETURNING id`, key).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: create lot set: %w", err)
+	}
+	for _, l := range lotIDs {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO lotset_members (lotset_id, lot_id) VALUES (?, ?)`, id, l); err != nil {
+			return 0, fmt.Errorf("store: lot set member: %w", err)
+		}
+	}
+	return id, nil
+}
+
+// InsertReading stores one reading unless (source, seq) is stored already; inserted
+// tells which.
+func (t *Tx) InsertReading(ctx context.Context, source int64, seq uint64, r *wire.Reading, lotSet int64) (inserted bool, err error) {
+	if t.insReading == nil {
+		t.insReading, err = t.tx.PrepareContext(ctx, `INSERT INTO readings
+(source_id, seq, time, synced, sensor, location, quantity, value, quality, lotset_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return false, fmt.Errorf("store: prepare reading insert: %w", err)
+		}
+	}
+	ls := sql.NullInt64{Int64: lotSet, Valid: lotSet != 0}
+	res, err := t.insReading.ExecContext(ctx, source, int64(seq), micros(r.Time), r.Synced, r.Sensor, r.Location,
+		int(r.Quantity), r.Value, int(r.Quality), ls)
+	if err != nil {
+		return false, fmt.Errorf("store: insert reading seq %d: %w", seq, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// InsertEvent stores one event unless (source, seq) is stored already.
+func (t *Tx) InsertEvent(ctx context.Context, source int64, seq uint64, e *wire.Event) (bool, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return false, fmt.Errorf("store: encode event: %w", err)
+	}
+	return t.insertOnce(ctx, `INSERT INTO events (source_id, seq, time, type, location, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		source, int64(seq), micros(e.Time), e.Type, e.Location, string(body))
+}
+
+// InsertAlarm stores one gateway alarm unless (source, seq) is stored already.
+func (t *Tx) InsertAlarm(ctx context.Context, source int64, seq uint64, a *wire.Alarm) (bool, error) {
+	body, err := json.Marshal(a)
+	if err != nil {
+		return false, fmt.Errorf("store: encode alarm: %w", err)
+	}
+	return t.insertOnce(ctx, `INSERT INTO alarms (source_id, seq, time, kind, state, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		source, int64(seq), micros(a.Time), a.Kind, a.State, string(body))
+}
+
+func (t *Tx) insertOnce(ctx context.Context, q string, args ...any) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("store: insert: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RuleState returns the saved state of a rule for (lot, sensor); ok is false when none.
+func (t *Tx) RuleState(ctx context.Context, lotID int64, sensor, rule string) (state []byte, ok bool, err error) {
+	err = t.tx.QueryRowContext(ctx, `SELECT state FROM rule_state WHERE lot_id = ? AND sensor = ? AND rule = ?`, lotID, sensor, rule).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: rule state: %w", err)
+	}
+	return state, true, nil
+}
+
+// SaveRuleState saves the state of a rule for (lot, sensor).
+func (t *Tx) SaveRuleState(ctx context.Context, lotID int64, sensor, rule string, state []byte) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO rule_state (lot_id, sensor, rule, state) VALUES (?, ?, ?, ?)
+ON CONFLICT (lot_id, sensor, rule) DO UPDATE SET state = excluded.state`, lotID, sensor, rule, string(state))
+	if err != nil {
+		return fmt.Errorf("store: save rule state: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CreateExcursion records the start of an excursion and returns its id.
+func (t *Tx) CreateExcursion(ctx context.Context, e *Excursion) (int64, error) {
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO excursions
+(lot_id, rule, site, location, sensor, began, detected, peak, limit_value, delay_seconds)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.LotID, e.Rule, e.Site, e.Location, e.Sensor, micros(e.Began), micros(e.Detected), e.Peak, e.Limit, e.DelaySeconds).Scan(&e.ID)
+	if err != nil {
+		return 0, fmt.Errorf("store: create excursion for lot %d: %w", e.LotID, err)
+	}
+	return e.ID, nil
+}
+
+// EndExcursion closes the open excursion of (lot, sensor, rule) begun at began.
+func (t *Tx) EndExcursion(ctx context.Context, lotID int64, sensor, rule string, began, ended time.Time, peak float64) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE excursions SET ended = ?, peak = max(peak, ?)
+WHERE lot_id = ? AND sensor = ? AND rule = ? AND began = ? AND ended IS NULL`,
+		micros(ended), peak, lotID, sensor, rule, micros(began))
+	if err != nil {
+		return fmt.Errorf("store: end excursion for lot %d: %w", lotID, err)
+	}
+	return nil
+}
+
+// SetLotStatus moves a lot to status with a reason, recording the change in the lot's
+// history; changed is false when the lot already had that status. from, when not empty,
+// restricts the change to lots currently in that status (e.g. only released lots are
+// put on hold automatically; a rejected lot stays rejected).
+func (t *Tx) SetLotStatus(ctx context.Context, lotID int64, from, to, reason, actor string, at time.Time) (changed bool, err error) {
+	var cur string
+	if err := t.tx.QueryRowContext(ctx, `SELECT status FROM lots WHERE id = ?`, lotID).Scan(&cur); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("store: lot %d: %w", lotID, ErrNotFound)
+		}
+		return false, fmt.Errorf("store: lot %d status: %w", lotID, err)
+	}
+	if cur == to || (from != "" && cur != from) {
+		return false, nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE lots SET status = ?, status_reason = ?, status_changed = ? WHERE id = ?`,
+		to, reason, micros(at), lotID); err != nil {
+		return false, fmt.Errorf("store: set lot %d status: %w", lotID, err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO lot_status_history (lot_id, at, from_status, to_status, reason, actor) VALUES (?, ?, ?, ?, ?, ?)`,
+		lotID, micros(at), cur, to, reason, actor); err != nil {
+		return false, fmt.Errorf("store: lot %d status history: %w", lotID, err)
+	}
+	return true, nil
+}
+
+// CreateAlert records an alert and returns it with its id.
+func (t *Tx) CreateAlert(ctx context.Context, a *Alert) error {
+	lot := sql.NullInt64{Int64: a.LotID, Valid: a.LotID != 0}
+	exc := sql.NullInt64{Int64: a.ExcursionID, Valid: a.ExcursionID != 0}
+	if a.State == "" {
+		a.State = AlertOpen
+	}
+	if a.Updated.IsZero() {
+		a.Updated = a.Created
+	}
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO alerts
+(kind, severity, state, site, location, sensor, lot_id, excursion_id, message, created, updated)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.Kind, a.Severity, a.State, a.Site, a.Location, a.Sensor, lot, exc, a.Message, micros(a.Created), micros(a.Updated)).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("store: create %s alert: %w", a.Kind, err)
+	}
+	return nil
+}
