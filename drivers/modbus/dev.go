@@ -82,7 +82,7 @@ func (d *Dev) Poll(ctx context.Context, now time.Time, dst []drivers.Reading) ([
 		switch {
 		case errors.As(err, &exc):
 			mark(out, r, exceptionQuality(exc.ExceptionCode))
-			errs = append(errs, d.errorf(r, "device refused", err))
+			errs = append(errs, d.errorf(r, "answered with an exception", err))
 		case err != nil:
 			d.handler.Close() // the next request dials again
 			return dst, errors.Join(append(errs, d.errorf(r, "failed", err))...)
