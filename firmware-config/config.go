@@ -1,0 +1,125 @@
+package fwconfig
+
+import (
+	"github.com/lotsense/lotsense/drivers/gs1"
+	"github.com/lotsense/lotsense/drivers/modbus"
+)
+
+// Config is one gateway's configuration file.
+type Config struct {
+	Site      string     `yaml:"site"`    // site id: 1-64 of [a-z0-9._-], first a letter or digit
+	Gateway   string     `yaml:"gateway"` // gateway id, same rule; unique within the site
+	MQTT      MQTT       `yaml:"mqtt"`
+	Outbox    Outbox     `yaml:"outbox"`
+	Locations []Location `yaml:"locations"`
+	Sensors   []Sensor   `yaml:"sensors"`
+
+	file string         // name used in messages
+	pos  map[string]pos // where each value was written, by path ("sensors[0].interval")
+}
+
+// MQTT says how the gateway reaches the broker.
+type MQTT struct {
+	// Broker is tcp://host:port, or ssl://, tls:// or mqtts:// for TLS.
+	// Default tcp://127.0.0.1:1883.
+	Broker string `yaml:"broker"`
+	// ClientID defaults to "lotsense-" + the gateway id.
+	ClientID string `yaml:"client_id"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	// CAFile verifies the broker; CertFile and KeyFile are the gateway's identity.
+	// All three need a TLS broker scheme; CertFile and KeyFile go together.
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// KeepAlive is the MQTT keep-alive interval; default 30s, 1s to 18h12m15s.
+	KeepAlive Duration `yaml:"keep_alive"`
+	// BatchSize is the most readings per message; default 1000, 1 to 100000.
+	BatchSize int `yaml:"batch_size"`
+	// MaxInflight is the most unacknowledged messages; default 8, 1 to 1024.
+	MaxInflight int `yaml:"max_inflight"`
+}
+
+// Outbox is the durable queue between the sensors and the broker.
+type Outbox struct {
+	// Dir defaults to ./data/gateway/<gateway>. A relative path is resolved against the
+	// gateway process's working directory, not against the configuration file.
+	Dir string `yaml:"dir"`
+	// MaxBytes bounds the outbox on disk; default 1GiB, at least 1MiB.
+	MaxBytes ByteSize `yaml:"max_bytes"`
+}
+
+// Location kinds.
+const (
+	KindColdRoom = "cold_room"
+	KindTruck    = "truck"
+	KindDockDoor = "dock_door"
+	KindAmbient  = "ambient"
+)
+
+// Location is a place readings are attributed to: a cold room, a truck, a dock door.
+type Location struct {
+	ID   string `yaml:"id"`   // id rule as for the site; unique within the file
+	Name string `yaml:"name"` // for people; optional
+	GLN  string `yaml:"gln"`  // optional GS1 Global Location Number: 13 digits
+	Kind string `yaml:"kind"` // cold_room (default), truck, dock_door or ambient
+	Lots []Lot  `yaml:"lots"` // lots stored here
+}
+
+// Lot is a GS1 lot: a GTIN and a batch/lot number (AI 10).
+type Lot struct {
+	GTIN        string `yaml:"gtin"` // GTIN-8, -12, -13 or -14
+	Lot         string `yaml:"lot"`  // 1-20 characters of GS1 character set 82
+	Description string `yaml:"description"`
+}
+
+// Key returns the canonical lot key "(01)<gtin14>(10)<lot>". A GTIN that is not valid
+// is used as written.
+func (l Lot) Key() string {
+	g, err := gs1.GTIN14(l.GTIN)
+	if err != nil {
+		g = l.GTIN
+	}
+	return gs1.LotKey(g, l.Lot)
+}
+
+// Sensor is one device the gateway polls.
+type Sensor struct {
+	ID       string          `yaml:"id"`       // id rule as for the site; unique within the file
+	Type     string          `yaml:"type"`     // driver: "modbus"
+	Location string          `yaml:"location"` // id of the location it measures
+	Interval Duration        `yaml:"interval"` // poll interval; default 10s, 100ms to 24h
+	Modbus   *modbus.Options `yaml:"modbus"`   // required when Type is "modbus"
+	// Simulate, when set, runs a simulated device in the gateway instead of reaching a
+	// real one (demos and tests). A Modbus address with port 0 lets it pick a port.
+	Simulate *Simulation `yaml:"simulate"`
+}
+
+// Simulation drives a simulated cold-room sensor: the temperature holds Setpoint until
+// FailAfter, then the cooling fails and it drifts towards Ambient with time constant
+// WarmTau.
+type Simulation struct {
+	Setpoint  float64  `yaml:"setpoint"`   // °C; default 3.0
+	Ambient   float64  `yaml:"ambient"`    // °C; default 22.0
+	FailAfter Duration `yaml:"fail_after"` // default 0: never fails
+	WarmTau   Duration `yaml:"warm_tau"`   // default 30m
+}
+
+// File returns the name the configuration was loaded from, as used in messages.
+func (c *Config) File() string { return c.file }
+
+// LotsAt returns the keys of the lots at a location, in file order; nil when the
+// location has no lots or does not exist.
+func (c *Config) LotsAt(location string) []string {
+	for _, l := range c.Locations {
+		if l.ID != location {
+			continue
+		}
+		var keys []string
+		for _, lot := range l.Lots {
+			keys = append(keys, lot.Key())
+		}
+		return keys
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package fwconfig
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// sensorType is one kind of sensor a configuration can name. Supporting a new driver is
+// one more entry in sensorTypes: its name, whether its options block is present, and
+// how to check it.
+type sensorType struct {
+	name    string // the value of "type", and the key of its options block
+	present func(s *Sensor) bool
+	check   func(k *checker, s *Sensor, path string)
+}
+
+// sensorTypes lists the known sensor types.
+func sensorTypes() []sensorType {
+	return []sensorType{
+		{name: "modbus", present: func(s *Sensor) bool { return s.Modbus != nil }, check: (*checker).modbus},
+	}
+}
+
+func sensorTypeNames() string {
+	var names []string
+	for _, t := range sensorTypes() {
+		names = append(names, t.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (k *checker) sensors() {
+	seen := map[string]int{}
+	for i := range k.c.Sensors {
+		s := &k.c.Sensors[i]
+		p := indexPath("sensors", i)
+		if k.id(joinPath(p, "id"), s.ID) {
+			if j, dup := seen[s.ID]; dup {
+				k.errorf(joinPath(p, "id"), "sensor %q is already defined at sensors[%d]", s.ID, j)
+			} else {
+				seen[s.ID] = i
+			}
+		}
+		switch {
+		case s.Location == "":
+			k.errorf(joinPath(p, "location"), "required: want the id of a location (%s)", k.c.locationIDs())
+		case !k.c.hasLocation(s.Location):
+			k.errorf(joinPath(p, "location"), "no location %q (%s)", s.Location, k.c.locationIDs())
+		}
+		if k.unset(joinPath(p, "interval"), s.Interval.Duration == 0) {
+			s.Interval.Duration = DefaultInterval
+		}
+		if d := s.Interval.Duration; d < 100*time.Millisecond || d > 24*time.Hour {
+			k.errorf(joinPath(p, "interval"), "want a duration from 100ms to 24h, got %v", d)
+		}
+		k.sensorType(s, p)
+		if s.Simulate != nil {
+			k.simulation(s.Simulate, joinPath(p, "simulate"))
+		}
+	}
+}
+
+// sensorType checks the type and its options block, and that no other type's block is
+// present.
+func (k *checker) sensorType(s *Sensor, path string) {
+	types := sensorTypes()
+	i := slices.IndexFunc(types, func(t sensorType) bool { return t.name == s.Type })
+	if s.Type == "" {
+		k.errorf(joinPath(path, "type"), "required: want one of %s", sensorTypeNames())
+	} else if i < 0 {
+		k.errorf(joinPath(path, "type"), "unknown sensor type %q: want one of %s", s.Type, sensorTypeNames())
+	}
+	for j, t := range types {
+		switch {
+		case j == i && !t.present(s):
+			k.errorf(joinPath(path, t.name), "required when type is %s", t.name)
+		case j == i:
+			t.check(k, s, joinPath(path, t.name))
+		case t.present(s):
+			k.errorf(joinPath(path, t.name), "given, but type is %q", s.Type)
+		}
+	}
+}
+
+func (k *checker) simulation(sim *Simulation, path string) {
+	if k.unset(joinPath(path, "setpoint"), sim.Setpoint == 0) {
+		sim.Setpoint = DefaultSetpoint
+	}
+	if k.unset(joinPath(path, "ambient"), sim.Ambient == 0) {
+		sim.Ambient = DefaultAmbient
+	}
+	if k.unset(joinPath(path, "warm_tau"), sim.WarmTau.Duration == 0) {
+		sim.WarmTau.Duration = DefaultWarmTau
+	}
+	k.celsius(joinPath(path, "setpoint"), sim.Setpoint)
+	k.celsius(joinPath(path, "ambient"), sim.Ambient)
+	if sim.FailAfter.Duration < 0 {
+		k.errorf(joinPath(path, "fail_after"), "want a duration of 0 (never) or more, got %v", sim.FailAfter.Duration)
+	}
+	if sim.WarmTau.Duration <= 0 {
+		k.errorf(joinPath(path, "warm_tau"), "want a duration above 0, got %v", sim.WarmTau.Duration)
+	}
+}
+
+// celsius checks a plausible temperature.
+func (k *checker) celsius(path string, v float64) {
+	if math.IsNaN(v) || v < -100 || v > 150 {
+		k.errorf(path, "want a temperature from -100 to 150 °C, got %v", v)
+	}
+}
