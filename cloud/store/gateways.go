@@ -11,7 +11,16 @@ import (
 // the one stored is ignored, so a retained "online" replayed after a last-will
 // "offline" cannot flip the state back.
 func (s *Store) SetGatewayStatus(ctx context.Context, st *wire.Status) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO gateways (site, gateway, state, boot, version, config, pending, updated)
+	return setGatewayStatus(ctx, s.w, st)
+}
+
+// SetGatewayStatus records a gateway's status message within the transaction.
+func (t *Tx) SetGatewayStatus(ctx context.Context, st *wire.Status) error {
+	return setGatewayStatus(ctx, t.tx, st)
+}
+
+func setGatewayStatus(ctx context.Context, db execer, st *wire.Status) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO gateways (site, gateway, state, boot, version, config, pending, updated)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, boot = excluded.boot, version = excluded.version,
 	config = excluded.config, pending = excluded.pending, updated = excluded.updated

@@ -159,12 +159,26 @@ WHERE (? = '' OR a.state = ?) AND a.id > ? ORDER BY a.id `+order+` LIMIT ?`, f.S
 	return out, rows.Err()
 }
 
+// execer is what *sql.DB and *sql.Tx share, so a write can run alone or in a Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // AddDeadLetter keeps a refused payload with the reason it was refused.
 func (s *Store) AddDeadLetter(ctx context.Context, topic, reason string, payload []byte, at time.Time) error {
+	return addDeadLetter(ctx, s.w, topic, reason, payload, at)
+}
+
+// AddDeadLetter keeps a refused payload within the transaction.
+func (t *Tx) AddDeadLetter(ctx context.Context, topic, reason string, payload []byte, at time.Time) error {
+	return addDeadLetter(ctx, t.tx, topic, reason, payload, at)
+}
+
+func addDeadLetter(ctx context.Context, db execer, topic, reason string, payload []byte, at time.Time) error {
 	if payload == nil {
 		payload = []byte{}
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO dead_letters (received, topic, reason, payload) VALUES (?, ?, ?, ?)`,
+	_, err := db.ExecContext(ctx, `INSERT INTO dead_letters (received, topic, reason, payload) VALUES (?, ?, ?, ?)`,
 		micros(at), topic, reason, payload)
 	if err != nil {
 		return fmt.Errorf("store: add dead letter for %s: %w", topic, err)

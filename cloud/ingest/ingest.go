@@ -1,0 +1,176 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/gateway/wire"
+	"github.com/lotsense/lotsense/rules"
+)
+
+// Message is one MQTT message as received.
+type Message struct {
+	Topic    string
+	Payload  []byte
+	Received time.Time
+}
+
+// Options configure an Ingester.
+type Options struct {
+	Store *store.Store
+	Hub   *alerts.Hub // may be nil
+	// Rule is the excursion rule applied to every lot's temperature readings.
+	Rule       rules.HighLimit
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer // nil: metrics are kept but not exported
+	Now        func() time.Time      // nil: time.Now
+}
+
+// Ingester stores messages and applies the rules. Process is not safe for concurrent
+// use: one worker feeds it, which also keeps each series' readings in order.
+type Ingester struct {
+	st   *store.Store
+	hub  *alerts.Hub
+	rule rules.HighLimit
+	log  *slog.Logger
+	m    *metrics
+	now  func() time.Time
+}
+
+// New returns an Ingester.
+func New(o Options) (*Ingester, error) {
+	if o.Store == nil {
+		return nil, errors.New("ingest: no store")
+	}
+	if err := o.Rule.Validate(); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Ingester{st: o.Store, hub: o.Hub, rule: o.Rule, log: o.Logger, m: newMetrics(o.Registerer), now: o.Now}, nil
+}
+
+// rejection is a payload problem: the message goes to the dead-letter store.
+type rejection struct {
+	reason string // metric label: malformed, unknown_version, mismatch
+	err    error
+}
+
+func (r *rejection) Error() string { return r.err.Error() }
+
+func reject(err error) error {
+	reason := "malformed"
+	if errors.Is(err, wire.ErrUnknownVersion) {
+		reason = "unknown_version"
+	}
+	return &rejection{reason: reason, err: err}
+}
+
+// Process stores a group of messages in one transaction and returns once it has
+// committed. Payload problems never fail the group: those messages are dead-lettered
+// with the reason. An error means the store failed; nothing of the group was kept and
+// the caller must retry it (and not acknowledge the messages meanwhile).
+func (in *Ingester) Process(ctx context.Context, msgs []Message) error {
+	start := time.Now()
+	tx, err := in.st.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer tx.Rollback()
+	b := &txBatch{in: in, tx: tx, judge: newJudge(in.rule)}
+	for _, msg := range msgs {
+		err := b.message(ctx, msg)
+		var rej *rejection
+		if errors.As(err, &rej) {
+			in.log.Warn("ingest: payload refused, kept as dead letter", "topic", msg.Topic, "reason", rej.err)
+			in.m.dead.WithLabelValues(rej.reason).Inc()
+			err = tx.AddDeadLetter(ctx, msg.Topic, rej.err.Error(), msg.Payload, msg.Received)
+		}
+		if err != nil {
+			return fmt.Errorf("ingest: %s: %w", msg.Topic, err)
+		}
+	}
+	if err := b.judge.save(ctx, tx); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	in.m.commits.Observe(time.Since(start).Seconds())
+	for _, a := range b.alerts {
+		in.log.Info("alert", "kind", a.Kind, "severity", a.Severity, "lot", a.Lot, "location", a.Location, "message", a.Message)
+		if in.hub != nil {
+			in.hub.Publish(a)
+		}
+	}
+	return nil
+}
+
+// txBatch is the work of one Process call.
+type txBatch struct {
+	in     *Ingester
+	tx     *store.Tx
+	judge  *judge
+	alerts []store.Alert
+}
+
+func (b *txBatch) message(ctx context.Context, msg Message) error {
+	site, gateway, kind, err := wire.ParseTopic(msg.Topic)
+	if err != nil {
+		return reject(err)
+	}
+	b.in.m.messages.WithLabelValues(string(kind)).Inc()
+	switch kind {
+	case wire.KindReadings:
+		rb, err := wire.DecodeReadings(msg.Payload)
+		if err != nil {
+			return reject(err)
+		}
+		if err := matchTopic(site, gateway, &rb.Header); err != nil {
+			return err
+		}
+		return b.readings(ctx, rb)
+	case wire.KindEvents:
+		eb, err := wire.DecodeEvents(msg.Payload)
+		if err != nil {
+			return reject(err)
+		}
+		if err := matchTopic(site, gateway, &eb.Header); err != nil {
+			return err
+		}
+		return b.events(ctx, eb)
+	case wire.KindAlarms:
+		ab, err := wire.DecodeAlarms(msg.Payload)
+		if err != nil {
+			return reject(err)
+		}
+		if err := matchTopic(site, gateway, &ab.Header); err != nil {
+			return err
+		}
+		return b.alarms(ctx, ab)
+	case wire.KindStatus:
+		return b.status(ctx, site, gateway, msg)
+	}
+	return reject(fmt.Errorf("ingest: %s is a down topic; gateways may not publish %q", msg.Topic, kind))
+}
+
+// matchTopic re-checks the gateway's identity: the topic is what the broker's ACL (and
+// so the gateway's certificate) allowed; the payload must claim the same.
+func matchTopic(site, gateway string, h *wire.Header) error {
+	if h.Site != site || h.Gateway != gateway {
+		return &rejection{reason: "mismatch", err: fmt.Errorf(
+			"ingest: payload claims gateway %s/%s but was published on the topic of %s/%s", h.Site, h.Gateway, site, gateway)}
+	}
+	return nil
+}

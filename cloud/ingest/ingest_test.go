@@ -1,0 +1,195 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/drivers/gs1"
+	"github.com/lotsense/lotsense/gateway/wire"
+	"github.com/lotsense/lotsense/rules"
+)
+
+var (
+	t0      = time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+	lotA    = gs1.LotKey("09506000134352", "L-A")
+	lotB    = gs1.LotKey("09506000134369", "L/B-2")
+	lotC    = gs1.LotKey("09506000134376", "L-C")
+	topicRd = wire.Topic("site-1", "gw-1", wire.KindReadings)
+)
+
+func newIngester(t *testing.T, path string, hub *alerts.Hub) (*Ingester, *store.Store) {
+	t.Helper()
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	in, err := New(Options{Store: st, Hub: hub, Rule: rules.HighLimit{Limit: 8, Delay: 15 * time.Minute}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, st
+}
+
+// roomBatch returns readings every minute from minute `from`, `n` of them, for two
+// rooms: room-1 (lots A and B) with the given temperatures, room-2 (lot C) at 3 °C.
+func roomBatch(t *testing.T, first uint64, from int, temps []float64) []byte {
+	t.Helper()
+	b := &wire.ReadingBatch{Header: wire.Header{Site: "site-1", Gateway: "gw-1", Boot: "b1", Epoch: "e1", FirstSeq: first}}
+	for i, v := range temps {
+		at := t0.Add(time.Duration(from+i) * time.Minute)
+		b.Readings = append(b.Readings,
+			wire.Reading{Time: at, Sensor: "th-1", Location: "room-1", Quantity: wire.Temperature, Value: v, Lots: []string{lotA, lotB}},
+			wire.Reading{Time: at, Sensor: "th-2", Location: "room-2", Quantity: wire.Temperature, Value: 3, Lots: []string{lotC}})
+	}
+	var enc wire.ReadingEncoder
+	p, err := enc.Encode(nil, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func warming(n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = 4 + float64(i)*0.5 // crosses 8 °C at minute 9
+	}
+	return v
+}
+
+func TestExcursionHoldsExactlyTheLotsOfTheWarmRoom(t *testing.T) {
+	ctx := context.Background()
+	hub := alerts.NewHub(16)
+	live, cancel := hub.Subscribe()
+	defer cancel()
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), hub)
+
+	payload := roomBatch(t, 1, 0, warming(30))
+	msg := Message{Topic: topicRd, Payload: payload, Received: t0}
+	if err := in.Process(ctx, []Message{msg}); err != nil {
+		t.Fatal(err)
+	}
+	// The same batch again (QoS 1 redelivery): nothing new.
+	if err := in.Process(ctx, []Message{msg, msg}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := st.Lots(ctx, store.StatusOnHold, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, l := range held {
+		keys = append(keys, l.Key)
+	}
+	if strings.Join(keys, " ") != lotA+" "+lotB && strings.Join(keys, " ") != lotB+" "+lotA {
+		t.Fatalf("lots on hold %v, want exactly %s and %s", keys, lotA, lotB)
+	}
+	srcs, err := st.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 1 || srcs[0].Readings != 60 || srcs[0].MaxSeq != 60 || srcs[0].Missing != 0 {
+		t.Fatalf("stored readings %+v, want 60 readings with seqs 1..60 once each", srcs)
+	}
+	al, err := st.Alerts(ctx, store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(al) != 2 {
+		t.Fatalf("%d alerts, want 2 (one per held lot): %+v", len(al), al)
+	}
+	for range 2 {
+		select {
+		case a := <-live:
+			if a.Kind != "excursion" || a.Location != "room-1" || !strings.Contains(a.Message, "put on hold") {
+				t.Errorf("live alert %+v", a)
+			}
+		case <-time.After(time.Second):
+			t.Fatal("alert not published to the hub")
+		}
+	}
+	lot, err := st.LotByKey(ctx, lotA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exc, err := st.LotExcursions(ctx, lot.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Above 8 from minute 9 (8.5 °C); more than 15 minutes above at minute 25.
+	if len(exc) != 1 || !exc[0].Began.Equal(t0.Add(9*time.Minute)) || !exc[0].Detected.Equal(t0.Add(25*time.Minute)) {
+		t.Fatalf("excursions %+v, want one begun at minute 9, detected at minute 25", exc)
+	}
+}
+
+// A restart between two batches must not reset the running delay.
+func TestRunningDelaySurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "c.db")
+	in, _ := newIngester(t, path, nil)
+	temps := warming(30)
+	if err := in.Process(ctx, []Message{{Topic: topicRd, Payload: roomBatch(t, 1, 0, temps[:20]), Received: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	in2, st2 := newIngester(t, path, nil)
+	if err := in2.Process(ctx, []Message{{Topic: topicRd, Payload: roomBatch(t, 41, 20, temps[20:]), Received: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	lot, err := st2.LotByKey(ctx, lotA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exc, err := st2.LotExcursions(ctx, lot.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exc) != 1 || !exc[0].Began.Equal(t0.Add(9*time.Minute)) || lot.Status != store.StatusOnHold {
+		t.Fatalf("after restart: status %s, excursions %+v; want on hold with one excursion begun at minute 9", lot.Status, exc)
+	}
+}
+
+func TestBadPayloadsAreDeadLetteredAndIngestGoesOn(t *testing.T) {
+	ctx := context.Background()
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	good := roomBatch(t, 1, 0, []float64{4})
+	future, _ := json.Marshal(map[string]any{"v": 2, "site": "site-1", "gateway": "gw-1"})
+	bad := []Message{
+		{Topic: topicRd, Payload: []byte("garbage"), Received: t0},
+		{Topic: topicRd, Payload: []byte{'L', 'R', 9, 0}, Received: t0},
+		{Topic: wire.Topic("site-1", "gw-1", wire.KindEvents), Payload: future, Received: t0},
+		{Topic: wire.Topic("site-1", "gw-2", wire.KindReadings), Payload: good, Received: t0}, // claims gw-1
+		{Topic: "lotsense/v1/site-1/gw-1/holds", Payload: []byte(`{"v":1}`), Received: t0},
+		{Topic: topicRd, Payload: good, Received: t0},
+	}
+	if err := in.Process(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	dl, err := st.DeadLetters(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"down topic", "claims gateway site-1/gw-1", "unknown payload version", "unknown payload version", "malformed"}
+	if len(dl) != len(want) {
+		t.Fatalf("%d dead letters, want %d: %+v", len(dl), len(want), dl)
+	}
+	for i, w := range want {
+		if !strings.Contains(dl[i].Reason, w) {
+			t.Errorf("dead letter %d (%s): reason %q, want it to mention %q", i, dl[i].Topic, dl[i].Reason, w)
+		}
+	}
+	if string(dl[len(dl)-1].Payload) != "garbage" {
+		t.Errorf("dead letter kept payload %q, want the original bytes", dl[len(dl)-1].Payload)
+	}
+	srcs, _ := st.Sources(ctx)
+	if len(srcs) != 1 || srcs[0].Readings != 2 {
+		t.Fatalf("the good batch after the bad ones: %+v, want 2 readings stored", srcs)
+	}
+}

@@ -1,0 +1,82 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+// events stores an event batch, each (outbox, seq) once.
+func (b *txBatch) events(ctx context.Context, eb *wire.EventBatch) error {
+	src, err := b.tx.Source(ctx, eb.Site, eb.Gateway, eb.Epoch, b.in.now())
+	if err != nil {
+		return err
+	}
+	for i := range eb.Events {
+		ok, err := b.tx.InsertEvent(ctx, src, eb.FirstSeq+uint64(i), &eb.Events[i])
+		if err != nil {
+			return err
+		}
+		b.in.m.items.WithLabelValues("events", result(ok)).Inc()
+	}
+	return nil
+}
+
+// alarms stores an alarm batch, each (outbox, seq) once.
+func (b *txBatch) alarms(ctx context.Context, ab *wire.AlarmBatch) error {
+	src, err := b.tx.Source(ctx, ab.Site, ab.Gateway, ab.Epoch, b.in.now())
+	if err != nil {
+		return err
+	}
+	for i := range ab.Alarms {
+		ok, err := b.tx.InsertAlarm(ctx, src, ab.FirstSeq+uint64(i), &ab.Alarms[i])
+		if err != nil {
+			return err
+		}
+		b.in.m.items.WithLabelValues("alarms", result(ok)).Inc()
+	}
+	return nil
+}
+
+// status records a gateway's retained status; "offline" (its MQTT last will, sent by
+// the broker when the gateway vanished) raises an alert.
+func (b *txBatch) status(ctx context.Context, site, gateway string, msg Message) error {
+	if len(msg.Payload) == 0 {
+		return nil // a retained status being cleared
+	}
+	st, err := wire.DecodeStatus(msg.Payload)
+	if err != nil {
+		return reject(err)
+	}
+	if st.Site != site || st.Gateway != gateway {
+		return &rejection{reason: "mismatch", err: fmt.Errorf(
+			"ingest: status claims gateway %s/%s but was published on the topic of %s/%s", st.Site, st.Gateway, site, gateway)}
+	}
+	// The last will was composed when the gateway connected, so its time is old; the
+	// order messages reach us in is the order that counts.
+	st.Time = msg.Received
+	if err := b.tx.SetGatewayStatus(ctx, st); err != nil {
+		return err
+	}
+	if st.State != wire.StateOffline {
+		return nil
+	}
+	a := store.Alert{
+		Kind: "gateway_offline", Severity: store.SeverityWarning, Site: site,
+		Message: fmt.Sprintf("Gateway %s/%s went offline (boot %s)", site, gateway, st.Boot), Created: msg.Received,
+	}
+	if err := b.tx.CreateAlert(ctx, &a); err != nil {
+		return err
+	}
+	b.alerts = append(b.alerts, a)
+	return nil
+}
+
+func result(stored bool) string {
+	if stored {
+		return "stored"
+	}
+	return "duplicate"
+}
