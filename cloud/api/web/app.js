@@ -1,0 +1,234 @@
+// lotsense QA dashboard: live alerts (Server-Sent Events) and lots, plain JavaScript.
+// Every piece of data reaches the page through textContent, never innerHTML.
+'use strict';
+
+(function () {
+  const ALERTS_SHOWN = 200;
+  const LOTS_REFRESH_MS = 10000;
+  const READINGS_SHOWN = 50;
+  const STREAM_RETRY_MS = 5000;
+
+  const byId = (id) => document.getElementById(id);
+  const seenAlerts = new Set();
+  let maxAlertID = 0;
+  let selectedLot = null;
+  let lotsRefreshPending = null;
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function fmtTime(s) {
+    if (!s) return '';
+    const d = new Date(s);
+    return isNaN(d.getTime()) ? String(s) : d.toLocaleString();
+  }
+
+  function timeEl(className, s) {
+    const t = el('time', className, fmtTime(s));
+    if (s) t.dateTime = s;
+    return t;
+  }
+
+  function joinPlace(site, location) {
+    return [site, location].filter(Boolean).join(' / ');
+  }
+
+  async function getJSON(url) {
+    const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (!res.ok) {
+      let msg = res.status + ' ' + res.statusText;
+      try {
+        const body = await res.json();
+        if (body && body.error) msg = body.error;
+      } catch (e) { /* not JSON */ }
+      throw new Error(msg);
+    }
+    return res.json();
+  }
+
+  function setConn(state, label) {
+    const c = byId('conn');
+    c.textContent = label;
+    c.className = 'conn conn-' + state;
+    document.body.dataset.stream = state;
+  }
+
+  // ---- alerts ----
+
+  function alertItem(a) {
+    const li = el('li', 'alert severity-' + a.severity);
+    li.dataset.alertId = String(a.id);
+    li.append(
+      el('span', 'badge severity', a.severity),
+      el('span', 'kind', a.kind),
+      el('span', 'where', joinPlace(a.site, a.location)),
+      el('span', 'lot', a.lot || ''),
+      el('span', 'message', a.message),
+      timeEl('created', a.created),
+    );
+    return li;
+  }
+
+  // addAlert shows an alert once, at the top (live) or the bottom (initial list).
+  function addAlert(a, atTop) {
+    if (!a || typeof a.id !== 'number' || seenAlerts.has(a.id)) return false;
+    seenAlerts.add(a.id);
+    if (a.id > maxAlertID) maxAlertID = a.id;
+    const list = byId('alerts');
+    const li = alertItem(a);
+    if (atTop) list.prepend(li); else list.append(li);
+    while (list.children.length > ALERTS_SHOWN) list.lastElementChild.remove();
+    byId('alerts-empty').hidden = true;
+    return true;
+  }
+
+  function connectStream() {
+    const es = new EventSource('/api/alerts/stream?since=' + maxAlertID);
+    es.addEventListener('hello', () => setConn('live', 'live'));
+    es.addEventListener('alert', (ev) => {
+      let a;
+      try { a = JSON.parse(ev.data); } catch (e) { return; }
+      if (addAlert(a, true)) onAlert(a);
+    });
+    es.addEventListener('error', () => {
+      if (es.readyState === EventSource.CLOSED) {
+        // The server refused the stream; EventSource gives up, so retry by hand.
+        setConn('offline', 'offline — retrying');
+        setTimeout(connectStream, STREAM_RETRY_MS);
+      } else {
+        setConn('reconnecting', 'reconnecting…');
+      }
+    });
+  }
+
+  function onAlert(a) {
+    scheduleLotsRefresh();
+    if (selectedLot !== null && a.lot === selectedLot) showLot(selectedLot, false);
+  }
+
+  // ---- lots ----
+
+  function statusBadge(status) {
+    const s = el('span', 'badge status status-' + status, String(status).replace(/_/g, ' '));
+    return s;
+  }
+
+  function lotRow(l) {
+    const tr = el('tr', 'lot');
+    tr.dataset.lot = l.id;
+    if (l.status === 'on_hold') tr.classList.add('row-on_hold');
+    if (l.id === selectedLot) tr.classList.add('selected');
+    const head = el('th');
+    head.scope = 'row';
+    const btn = el('button', 'lot-link', l.id);
+    btn.type = 'button';
+    btn.addEventListener('click', () => showLot(l.id, true));
+    head.append(btn);
+    const status = el('td', 'status-cell');
+    status.append(statusBadge(l.status));
+    const exc = el('td', l.open_excursions > 0 ? 'num open-excursions warn' : 'num open-excursions', l.open_excursions);
+    tr.append(head, el('td', 'gtin', l.gtin), el('td', 'lot-code', l.lot), status,
+      el('td', 'location', joinPlace(l.site, l.location)), exc);
+    return tr;
+  }
+
+  async function refreshLots() {
+    const errBox = byId('lots-error');
+    try {
+      const lots = await getJSON('/api/lots');
+      byId('lots').tBodies[0].replaceChildren(...lots.map(lotRow));
+      errBox.hidden = true;
+    } catch (e) {
+      errBox.textContent = 'Could not load lots: ' + e.message;
+      errBox.hidden = false;
+    }
+  }
+
+  function scheduleLotsRefresh() {
+    if (lotsRefreshPending !== null) return;
+    lotsRefreshPending = setTimeout(() => {
+      lotsRefreshPending = null;
+      refreshLots();
+    }, 100);
+  }
+
+  // ---- lot detail ----
+
+  function fillTable(id, rows) {
+    byId(id).tBodies[0].replaceChildren(...rows);
+    byId(id + '-empty').hidden = rows.length > 0;
+    byId(id).hidden = rows.length === 0;
+  }
+
+  function excursionRow(e) {
+    const tr = el('tr', 'excursion' + (e.ended ? '' : ' open'));
+    tr.append(el('td', '', e.rule), el('td', '', joinPlace(e.site, e.location)), el('td', '', e.sensor),
+      el('td', '', fmtTime(e.began)), el('td', '', e.ended ? fmtTime(e.ended) : 'ongoing'),
+      el('td', 'num', e.peak), el('td', 'num', e.limit));
+    return tr;
+  }
+
+  function readingRow(r) {
+    const tr = el('tr', 'reading');
+    const value = r.unit ? r.value + ' ' + r.unit : r.value;
+    tr.append(el('td', '', fmtTime(r.time)), el('td', '', r.sensor), el('td', '', r.location),
+      el('td', '', r.quantity), el('td', 'num', value), el('td', '', r.quality));
+    return tr;
+  }
+
+  function renderDetail(d) {
+    const st = byId('detail-status');
+    st.replaceChildren(statusBadge(d.lot.status));
+    if (d.lot.status_reason) st.append(' ', el('span', 'reason', d.lot.status_reason));
+    st.append(' ', el('span', 'where', joinPlace(d.lot.site, d.lot.location)));
+    fillTable('detail-excursions', d.excursions.map(excursionRow));
+    fillTable('detail-readings', d.readings.map(readingRow));
+  }
+
+  async function showLot(id, focus) {
+    selectedLot = id;
+    for (const tr of byId('lots').tBodies[0].rows) tr.classList.toggle('selected', tr.dataset.lot === id);
+    const panel = byId('detail');
+    byId('detail-title').textContent = 'Lot ' + id;
+    panel.hidden = false;
+    if (focus) byId('detail-title').focus();
+    try {
+      const d = await getJSON('/api/lots/' + encodeURIComponent(id) + '?readings=' + READINGS_SHOWN);
+      if (selectedLot === id) renderDetail(d);
+    } catch (e) {
+      if (selectedLot === id) byId('detail-status').textContent = 'Could not load the lot: ' + e.message;
+    }
+  }
+
+  function closeDetail() {
+    const id = selectedLot;
+    selectedLot = null;
+    byId('detail').hidden = true;
+    for (const tr of byId('lots').tBodies[0].rows) {
+      tr.classList.remove('selected');
+      if (tr.dataset.lot === id) tr.querySelector('button').focus();
+    }
+  }
+
+  // ---- start ----
+
+  async function start() {
+    byId('detail-close').addEventListener('click', closeDetail);
+    byId('detail-title').tabIndex = -1;
+    try {
+      const list = await getJSON('/api/alerts?limit=' + ALERTS_SHOWN);
+      list.forEach((a) => addAlert(a, false));
+    } catch (e) {
+      setConn('offline', 'could not load alerts: ' + e.message);
+    }
+    connectStream();
+    refreshLots();
+    setInterval(refreshLots, LOTS_REFRESH_MS);
+  }
+
+  start();
+})();
