@@ -16,6 +16,7 @@ type Config struct {
 
 	file string         // name used in messages
 	pos  map[string]pos // where each value was written, by path ("sensors[0].interval")
+	bad  []string       // paths whose values could not be decoded: not checked again
 }
 
 // MQTT says how the gateway reaches the broker.

@@ -23,7 +23,7 @@ type decoder struct {
 	failed []string       // paths whose value could not be decoded
 	pos    map[string]pos // where each path's value was written
 	budget int
-	active map[*yaml.Node]bool // anchors being expanded, to catch an alias inside itself
+	active map[*yaml.Node]bool // anchored nodes being decoded, to catch an alias inside itself
 }
 
 func newDecoder(file string) *decoder {
@@ -51,6 +51,10 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	}
 	if _, ok := d.pos[path]; !ok {
 		d.pos[path] = pos{line: n.Line, col: n.Column, null: isNull(n)}
+	}
+	if n.Anchor != "" {
+		d.active[n] = true // an alias to it from inside would never end
+		defer delete(d.active, n)
 	}
 	if isNull(n) {
 		return // as if not given: defaults apply
@@ -82,9 +86,7 @@ func (d *decoder) alias(n *yaml.Node, v reflect.Value, path string) {
 		d.fail(n, path, "alias *%s refers to a value that contains it", n.Value)
 		return
 	}
-	d.active[n.Alias] = true
 	d.value(n.Alias, v, path)
-	delete(d.active, n.Alias)
 }
 
 func isNull(n *yaml.Node) bool {

@@ -44,17 +44,13 @@ func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{file: name}
 	d := newDecoder(name)
 	d.value(root, reflect.ValueOf(c).Elem(), "")
-	c.pos = d.pos
+	c.pos, c.bad = d.pos, d.failed
 	errs = d.errs
 	var verrs Errors
 	if err := c.Init(); err != nil && !errors.As(err, &verrs) {
 		return nil, err
 	}
-	for _, e := range verrs {
-		if !anyUnder(e.Path, d.failed) {
-			errs = append(errs, e)
-		}
-	}
+	errs = append(errs, verrs...)
 	if len(errs) > 0 {
 		return nil, dedupe(errs.sorted())
 	}

@@ -46,7 +46,7 @@ func (k *checker) sensors() {
 		switch {
 		case s.Location == "":
 			k.errorf(joinPath(p, "location"), "required: want the id of a location (%s)", k.c.locationIDs())
-		case !k.c.hasLocation(s.Location):
+		case !k.c.hasLocation(s.Location) && !anyUnder("locations", k.c.bad):
 			k.errorf(joinPath(p, "location"), "no location %q (%s)", s.Location, k.c.locationIDs())
 		}
 		if k.unset(joinPath(p, "interval"), s.Interval.Duration == 0) {
@@ -78,7 +78,7 @@ func (k *checker) sensorType(s *Sensor, path string) {
 			k.errorf(joinPath(path, t.name), "required when type is %s", t.name)
 		case j == i:
 			t.check(k, s, joinPath(path, t.name))
-		case t.present(s):
+		case t.present(s) && s.Type != "":
 			k.errorf(joinPath(path, t.name), "given, but type is %q", s.Type)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ type checker struct {
 
 // errorf records a problem with the value at path.
 func (k *checker) errorf(path, format string, args ...any) {
+	if anyUnder(path, k.c.bad) {
+		return // already reported: the value could not be decoded
+	}
 	p := k.c.place(path)
 	k.errs = append(k.errs, &Error{File: k.c.file, Line: p.line, Column: p.col, Path: path,
 		Err: fmt.Errorf(format, args...)})
@@ -92,7 +96,7 @@ func (k *checker) mqtt() {
 	if k.unset("mqtt.broker", m.Broker == "") {
 		m.Broker = DefaultBroker
 	}
-	tls := k.broker(m.Broker)
+	tls, ok := k.broker(m.Broker)
 	if k.unset("mqtt.client_id", m.ClientID == "") && k.c.Gateway != "" {
 		m.ClientID = "lotsense-" + k.c.Gateway
 	}
@@ -103,7 +107,7 @@ func (k *checker) mqtt() {
 		k.errorf("mqtt.client_id", "want at most 256 printable characters without '/', '+' or '#', got %q", m.ClientID)
 	}
 	for _, f := range []struct{ key, val string }{{"ca_file", m.CAFile}, {"cert_file", m.CertFile}, {"key_file", m.KeyFile}} {
-		if f.val != "" && !tls {
+		if f.val != "" && ok && !tls {
 			k.errorf("mqtt."+f.key, "given, but broker %q does not use TLS (want ssl://, tls:// or mqtts://)", m.Broker)
 		}
 	}
@@ -130,13 +134,14 @@ func (k *checker) intDefault(path string, v *int, def, lo, hi int) {
 	}
 }
 
-// broker checks the broker URL and reports whether it uses TLS.
-func (k *checker) broker(s string) (tls bool) {
+// broker checks the broker URL and reports whether it uses TLS, and whether the scheme
+// was understood at all.
+func (k *checker) broker(s string) (tls, ok bool) {
 	const want = "want a URL like tcp://host:1883 or ssl://host:8883"
 	u, err := url.Parse(s)
 	if err != nil {
 		k.errorf("mqtt.broker", "%s, got %q", want, s)
-		return false
+		return false, false
 	}
 	switch u.Scheme {
 	case "tcp":
@@ -144,14 +149,14 @@ func (k *checker) broker(s string) (tls bool) {
 		tls = true
 	default:
 		k.errorf("mqtt.broker", "scheme %q: want tcp, ssl, tls or mqtts (%s)", u.Scheme, want)
-		return false
+		return false, false
 	}
 	if u.Hostname() == "" || u.Port() == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
 		k.errorf("mqtt.broker", "%s (host and port, nothing else), got %q", want, s)
 	} else if n, err := strconv.ParseUint(u.Port(), 10, 16); err != nil || n == 0 {
 		k.errorf("mqtt.broker", "port %q: want 1 to 65535", u.Port())
 	}
-	return tls
+	return tls, true
 }
 
 func validClientID(s string) bool {
@@ -239,9 +244,11 @@ func (c *Config) hasLocation(id string) bool {
 
 // locationIDs lists the location ids, for messages.
 func (c *Config) locationIDs() string {
-	ids := make([]string, len(c.Locations))
-	for i, l := range c.Locations {
-		ids[i] = l.ID
+	var ids []string
+	for _, l := range c.Locations {
+		if l.ID != "" && !slices.Contains(ids, l.ID) {
+			ids = append(ids, l.ID)
+		}
 	}
 	if len(ids) == 0 {
 		return "none are defined"
