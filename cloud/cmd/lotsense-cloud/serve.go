@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/api"
+	"github.com/lotsense/lotsense/cloud/broker"
+	"github.com/lotsense/lotsense/cloud/ingest"
+	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/rules"
+)
+
+type serveFlags struct {
+	data, httpAddr, brokerURL, mqttListen, clientID, group, logLevel string
+	limit                                                            float64
+	delay                                                            time.Duration
+}
+
+func parseServe(args []string) (*serveFlags, error) {
+	f := &serveFlags{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&f.data, "data", "./data", "directory for the SQLite database")
+	fs.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "address for the dashboard and REST API")
+	fs.StringVar(&f.brokerURL, "broker", "", "external MQTT broker URL (tcp://host:1883); empty runs the embedded broker")
+	fs.StringVar(&f.mqttListen, "mqtt-listen", "127.0.0.1:1883", "listen address of the embedded broker")
+	fs.StringVar(&f.clientID, "client-id", "lotsense-cloud", "MQTT client id (fixed, so the broker keeps queued messages across restarts)")
+	fs.StringVar(&f.group, "group", "", "shared-subscription group for several replicas ($share/<group>/...)")
+	fs.Float64Var(&f.limit, "rule-limit", 8, "excursion rule: temperature limit in °C")
+	fs.DurationVar(&f.delay, "rule-delay", 30*time.Minute, "excursion rule: how long above the limit before an excursion (event time)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	return f, nil
+}
+
+func serve(ctx context.Context, args []string) error {
+	f, err := parseServe(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(f.logLevel)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, filepath.Join(f.data, "lotsense.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	brokerURL := f.brokerURL
+	if brokerURL == "" {
+		b, err := broker.Start(broker.Options{Address: f.mqttListen, Logger: quiet(log)})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		brokerURL = b.URL()
+		log.Info("embedded MQTT broker listening", "url", brokerURL)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hub := alerts.NewHub(256)
+	in, err := ingest.New(ingest.Options{Store: st, Hub: hub, Rule: rules.HighLimit{Limit: f.limit, Delay: f.delay}, Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Options{Store: st, Hub: hub, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.httpAddr)
+	if err != nil {
+		return fmt.Errorf("dashboard: listen on %s: %w", f.httpAddr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Printf("lotsense-cloud %s: dashboard on http://%s (MQTT %s, data in %s)\n", version, ln.Addr(), brokerURL, f.data)
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Go(func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("dashboard: %w", err)
+		}
+	})
+	wg.Go(func() {
+		if err := in.Subscribe(ctx, ingest.SubscribeOptions{Broker: brokerURL, ClientID: f.clientID, Group: f.group}); err != nil {
+			errc <- err
+		}
+	})
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-errc:
+	}
+	srv.Close() // ends live alert streams so Shutdown does not wait for them
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hs.Shutdown(sctx)
+	wg.Wait()
+	return err
+}
+
+// quiet returns a logger for the embedded broker that keeps its warnings and drops
+// its per-connection chatter unless debug logging is on.
+func quiet(log *slog.Logger) *slog.Logger {
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		return log
+	}
+	return slog.New(levelFilter{log.Handler(), slog.LevelWarn})
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFilter) Enabled(_ context.Context, l slog.Level) bool { return l >= h.min }

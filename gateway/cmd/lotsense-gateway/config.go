@@ -1,0 +1,34 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	fwconfig "github.com/lotsense/lotsense/firmware-config"
+)
+
+// configErrors carries configuration problems; main prints them as they are (each
+// already names the file, line and column) without a prefix.
+type configErrors struct{ err error }
+
+func (c configErrors) Error() string { return c.err.Error() }
+func (c configErrors) Unwrap() error { return c.err }
+
+// configCmd implements "config check FILE...".
+func configCmd(args []string) error {
+	if len(args) < 2 || args[0] != "check" {
+		return errors.New("config: usage: lotsense-gateway config check FILE...")
+	}
+	var errs []error
+	for _, f := range args[1:] {
+		if _, err := fwconfig.Load(f); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Printf("%s: ok\n", f)
+	}
+	if len(errs) > 0 {
+		return configErrors{errors.Join(errs...)}
+	}
+	return nil
+}

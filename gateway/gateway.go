@@ -1,0 +1,184 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	fwconfig "github.com/lotsense/lotsense/firmware-config"
+	"github.com/lotsense/lotsense/gateway/outbox"
+	"github.com/lotsense/lotsense/gateway/publish"
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+// Options configure Run beyond the configuration file.
+type Options struct {
+	// Speed runs the gateway's clock faster than real time (demos); 1 or 0 is real time.
+	Speed float64
+	// Broker, when set, replaces the configuration's mqtt.broker (demos, tests).
+	Broker  string
+	Version string // software version reported in the status message
+	Logger  *slog.Logger
+	// Registerer receives the gateway's Prometheus metrics; nil keeps them unexported.
+	Registerer prometheus.Registerer
+	// SummaryEvery logs the latest value of every sensor this often (real time); 0: never.
+	SummaryEvery time.Duration
+}
+
+// gw is one running gateway.
+type gw struct {
+	cfg     *fwconfig.Config
+	opts    Options
+	log     *slog.Logger
+	clock   *Clock
+	sync    *syncState
+	boot    string
+	ob      *outbox.Outbox
+	binder  *Binder
+	sensors []*sensorRun
+	m       *metrics
+}
+
+// Run runs the gateway described by cfg until ctx is done, then shuts down in order:
+// pollers stop, the publisher sends what it can and disconnects, the outbox closes.
+// Everything accepted into the outbox stays on disk for the next run.
+func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	clock := NewClock(opts.Speed)
+	g := &gw{cfg: cfg, opts: opts, log: opts.Logger, clock: clock, boot: newID(),
+		sync: &syncState{fast: clock.speed != 1}, m: newMetrics(opts.Registerer)}
+	g.sync.refresh()
+	g.binder = NewBinder(lotsByLocation(cfg))
+
+	ob, err := outbox.Open(ctx, cfg.Outbox.Dir, outbox.Options{MaxBytes: int64(cfg.Outbox.MaxBytes), Logger: g.log, Metrics: g.m.outbox})
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	g.ob = ob
+	defer ob.Close()
+
+	sensors, stopSims, err := g.startSensors()
+	defer stopSims()
+	if err != nil {
+		return err
+	}
+	g.sensors = sensors
+	pub, err := g.publisher()
+	if err != nil {
+		return err
+	}
+	g.log.Info("gateway running", "site", cfg.Site, "gateway", cfg.Gateway, "boot", g.boot, "epoch", ob.Epoch(),
+		"sensors", len(sensors), "broker", g.broker(), "outbox", cfg.Outbox.Dir, "pending", g.pending(), "speed", clock.speed)
+
+	pollCtx, stopPolling := context.WithCancel(ctx)
+	defer stopPolling()
+	var polls sync.WaitGroup
+	for _, s := range sensors {
+		polls.Go(func() { g.poll(pollCtx, s) })
+	}
+	polls.Go(func() { g.background(pollCtx) })
+	err = pub.Run(ctx) // returns once ctx is done and it has disconnected
+	stopPolling()
+	polls.Wait()
+	for _, s := range sensors {
+		s.src.Close()
+	}
+	g.log.Info("gateway stopped", "pending", g.pending())
+	return err
+}
+
+// publisher builds the MQTT side: retained online status on connect, offline as will.
+func (g *gw) publisher() (*publish.Publisher, error) {
+	tlsConf, err := tlsConfig(&g.cfg.MQTT)
+	if err != nil {
+		return nil, err
+	}
+	enc := newEncoder(g.cfg.Site, g.cfg.Gateway, g.boot, g.ob.Epoch())
+	statusTopic := wire.Topic(g.cfg.Site, g.cfg.Gateway, wire.KindStatus)
+	will, err := g.status(wire.StateOffline)
+	if err != nil {
+		return nil, err
+	}
+	return publish.New(g.ob, enc.encode, publish.Options{
+		Broker: g.broker(), ClientID: g.cfg.MQTT.ClientID, TLS: tlsConf,
+		Will: &publish.Message{Topic: statusTopic, Payload: will},
+		OnConnect: func(ctx context.Context, c publish.Client) error {
+			online, err := g.status(wire.StateOnline)
+			if err != nil {
+				return err
+			}
+			t := c.Publish(statusTopic, 1, true, online)
+			if !t.WaitTimeout(10 * time.Second) {
+				return errors.New("gateway: no PUBACK for the online status within 10s")
+			}
+			return t.Error()
+		},
+		BatchSize: g.cfg.MQTT.BatchSize, MaxInflight: g.cfg.MQTT.MaxInflight,
+		KeepAlive: g.cfg.MQTT.KeepAlive.Duration, Logger: g.log, Metrics: g.m.publish,
+	})
+}
+
+func (g *gw) status(state string) ([]byte, error) {
+	return wire.Encode(&wire.Status{V: wire.Version, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Boot: g.boot,
+		State: state, Time: g.clock.Now(), Version: g.opts.Version, Pending: g.pending()})
+}
+
+func (g *gw) broker() string {
+	if g.opts.Broker != "" {
+		return g.opts.Broker
+	}
+	return g.cfg.MQTT.Broker
+}
+
+func (g *gw) pending() uint64 {
+	var n uint64
+	for _, s := range []outbox.Stream{outbox.Readings, outbox.Events, outbox.Alarms} {
+		n += g.ob.Pending(s)
+	}
+	return n
+}
+
+// background refreshes the clock-sync flag and logs the sensor summary.
+func (g *gw) background(ctx context.Context) {
+	syncTick := time.NewTicker(time.Minute)
+	defer syncTick.Stop()
+	var summary <-chan time.Time
+	if g.opts.SummaryEvery > 0 {
+		t := time.NewTicker(g.opts.SummaryEvery)
+		defer t.Stop()
+		summary = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-syncTick.C:
+			g.sync.refresh()
+		case <-summary:
+			g.logSummary()
+		}
+	}
+}
+
+func lotsByLocation(cfg *fwconfig.Config) map[string][]string {
+	m := map[string][]string{}
+	for _, l := range cfg.Locations {
+		m[l.ID] = cfg.LotsAt(l.ID)
+	}
+	return m
+}
+
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

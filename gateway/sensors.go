@@ -1,0 +1,177 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/lotsense/lotsense/drivers"
+	"github.com/lotsense/lotsense/drivers/modbus"
+	"github.com/lotsense/lotsense/drivers/modbus/modbussim"
+	fwconfig "github.com/lotsense/lotsense/firmware-config"
+	"github.com/lotsense/lotsense/gateway/outbox"
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+// sensorRun is one configured sensor being polled.
+type sensorRun struct {
+	id, location string
+	interval     time.Duration // clock time
+	src          drivers.Source
+
+	mu     sync.Mutex
+	latest []drivers.Reading // the last poll's readings, for the summary log
+	failed bool              // the last poll failed; log only changes
+}
+
+// startSensors starts a simulator for every simulated sensor and opens every driver.
+// The returned function stops the simulators; call it even when err is not nil.
+func (g *gw) startSensors() ([]*sensorRun, func(), error) {
+	var sims []*modbussim.Server
+	stop := func() {
+		for _, s := range sims {
+			s.Stop()
+		}
+	}
+	var runs []*sensorRun
+	for i := range g.cfg.Sensors {
+		sc := &g.cfg.Sensors[i]
+		if sc.Type != "modbus" || sc.Modbus == nil {
+			return runs, stop, fmt.Errorf("gateway: sensor %s: type %q has no driver in this build", sc.ID, sc.Type)
+		}
+		opts := *sc.Modbus
+		if sc.Simulate != nil {
+			sim, err := g.simulate(sc)
+			if err != nil {
+				return runs, stop, err
+			}
+			sims = append(sims, sim)
+			opts.Address = sim.Addr()
+		}
+		dev, err := modbus.New(opts)
+		if err != nil {
+			return runs, stop, fmt.Errorf("gateway: sensor %s: %w", sc.ID, err)
+		}
+		runs = append(runs, &sensorRun{id: sc.ID, location: sc.Location, interval: sc.Interval.Duration, src: dev})
+	}
+	return runs, stop, nil
+}
+
+// simulate starts the simulated Modbus device of a sensor, running on the gateway's
+// clock (so a fast demo clock makes the room warm up fast too).
+func (g *gw) simulate(sc *fwconfig.Sensor) (*modbussim.Server, error) {
+	c := modbussim.DefaultConfig()
+	c.Setpoint, c.Ambient = sc.Simulate.Setpoint, sc.Simulate.Ambient
+	c.FailAt, c.WarmTau = sc.Simulate.FailAfter.Duration, sc.Simulate.WarmTau.Duration
+	c.UnitID, c.Clock = sc.Modbus.UnitID, g.clock.Now
+	sim, err := modbussim.New(c)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: sensor %s simulator: %w", sc.ID, err)
+	}
+	addr := sc.Modbus.Address
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr = net.JoinHostPort(addr, modbus.DefaultPort)
+	}
+	if err := sim.Start(addr); err != nil {
+		return nil, fmt.Errorf("gateway: sensor %s simulator: %w", sc.ID, err)
+	}
+	g.log.Info("simulated Modbus sensor", "sensor", sc.ID, "address", sim.Addr(), "fail_after", sc.Simulate.FailAfter.Duration)
+	return sim, nil
+}
+
+// poll polls one sensor on its interval and appends its readings, with the lots at
+// its location, to the outbox. A failing device still yields readings (marked bad or
+// unavailable), so the gap is visible in the cloud.
+func (g *gw) poll(ctx context.Context, s *sensorRun) {
+	tick := time.NewTicker(g.clock.Real(s.interval))
+	defer tick.Stop()
+	var buf []drivers.Reading
+	for {
+		buf = g.pollOnce(ctx, s, buf[:0])
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (g *gw) pollOnce(ctx context.Context, s *sensorRun, buf []drivers.Reading) []drivers.Reading {
+	buf, err := s.src.Poll(ctx, g.clock.Now(), buf)
+	if ctx.Err() != nil {
+		return buf
+	}
+	g.notePoll(s, buf, err)
+	if len(buf) == 0 {
+		return buf
+	}
+	lots := g.binder.LotsAt(s.location)
+	synced := g.sync.synced.Load()
+	recs := make([][]byte, len(buf))
+	for i, r := range buf {
+		recs[i] = appendReadingRecord(nil, &wire.Reading{
+			Time: r.Time, Synced: synced, Sensor: s.id, Location: s.location,
+			Quantity: wire.Quantity(r.Quantity), Value: r.Value, Quality: wire.Quality(r.Quality), Lots: lots,
+		})
+	}
+	if _, err := g.ob.Append(ctx, outbox.Readings, recs); err != nil && ctx.Err() == nil {
+		if errors.Is(err, outbox.ErrFull) {
+			g.m.dropped.Add(float64(len(recs)))
+		}
+		g.log.Error("readings not stored", "sensor", s.id, "readings", len(recs), "err", err)
+	}
+	return buf
+}
+
+// notePoll counts the poll, keeps its readings for the summary and logs a failure or a
+// recovery once, not at every poll.
+func (g *gw) notePoll(s *sensorRun, rs []drivers.Reading, err error) {
+	s.mu.Lock()
+	s.latest = append(s.latest[:0], rs...)
+	was := s.failed
+	s.failed = err != nil
+	s.mu.Unlock()
+	if err != nil {
+		g.m.polls.WithLabelValues(s.id, "error").Inc()
+		if !was {
+			g.log.Warn("sensor failing; readings are marked bad until it recovers", "sensor", s.id, "err", err)
+		}
+		return
+	}
+	g.m.polls.WithLabelValues(s.id, "ok").Inc()
+	if was {
+		g.log.Info("sensor recovered", "sensor", s.id)
+	}
+}
+
+func (g *gw) logSummary() {
+	for _, s := range g.sensors {
+		s.mu.Lock()
+		attrs := []any{"sensor", s.id, "location", s.location}
+		for _, r := range s.latest {
+			attrs = append(attrs, r.Quantity.String(), fmt.Sprintf("%.1f%s", r.Value, unitSuffix(r)))
+			if r.Quality != drivers.Good {
+				attrs = append(attrs, r.Quantity.String()+"_quality", r.Quality.String())
+			}
+		}
+		if len(s.latest) > 0 {
+			attrs = append(attrs, "time", s.latest[0].Time.Format(time.TimeOnly))
+		}
+		s.mu.Unlock()
+		g.log.Info("sensor", append(attrs, "pending", g.pending())...)
+	}
+}
+
+func unitSuffix(r drivers.Reading) string {
+	switch r.Quantity {
+	case drivers.Temperature:
+		return "°C"
+	case drivers.RelativeHumidity:
+		return "%"
+	}
+	return ""
+}
+
