@@ -153,7 +153,7 @@ func TestSchemaPatterns(t *testing.T) {
 		return regexp.MustCompile(m["pattern"].(string))
 	}
 	tests := []struct {
-		re       *regexp.Regexp
+		re        *regexp.Regexp
 		ok, notOK []string
 	}{
 		{pattern("id"), []string{"a", "demo-site", "cold-room.1_b"}, []string{"", "-a", "A", "a b", strings.Repeat("a", 65)}},
