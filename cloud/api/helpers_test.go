@@ -1,0 +1,201 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+// t0 is the fixtures' clock: a fixed instant, so nothing depends on the time of the run.
+var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+
+const testGTIN = "09506000134352"
+
+func lotKey(lot string) string { return "(01)" + testGTIN + "(10)" + lot }
+
+// env is a Server over a real SQLite store in a temporary directory, behind a real
+// HTTP server.
+type env struct {
+	t   *testing.T
+	st  *store.Store
+	hub *alerts.Hub
+	api *Server
+	srv *httptest.Server
+}
+
+func newEnv(t *testing.T, opts Options) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "lotsense.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	e := &env{t: t, st: st, hub: alerts.NewHub(16)}
+	opts.Store = st
+	if opts.Hub == nil {
+		opts.Hub = e.hub
+	}
+	e.hub = opts.Hub
+	if e.api, err = New(opts); err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	e.srv = httptest.NewServer(e.api)
+	t.Cleanup(e.srv.Close)
+	t.Cleanup(func() { _ = e.api.Close() }) // runs first: ends streams so srv.Close does not wait
+	return e
+}
+
+// write runs fn in one store transaction and commits it.
+func (e *env) write(fn func(ctx context.Context, tx *store.Tx) error) {
+	e.t.Helper()
+	ctx := context.Background()
+	tx, err := e.st.Begin(ctx)
+	if err != nil {
+		e.t.Fatalf("begin: %v", err)
+	}
+	defer tx.Rollback()
+	if err := fn(ctx, tx); err != nil {
+		e.t.Fatalf("write fixtures: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		e.t.Fatalf("commit: %v", err)
+	}
+}
+
+// lot creates (or touches) the lot with code lot, seen at location at t0+seen.
+func (e *env) lot(lot, location string, seen time.Duration) int64 {
+	e.t.Helper()
+	var id int64
+	e.write(func(ctx context.Context, tx *store.Tx) (err error) {
+		id, err = tx.Lot(ctx, lotKey(lot), testGTIN, lot, "plant-1", location, t0.Add(seen))
+		return err
+	})
+	return id
+}
+
+// hold puts a lot on hold.
+func (e *env) hold(lotID int64, reason string) {
+	e.t.Helper()
+	e.write(func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.SetLotStatus(ctx, lotID, store.StatusReleased, store.StatusOnHold, reason, "rules", t0.Add(time.Hour))
+		return err
+	})
+}
+
+// readings stores n temperature readings attached to the lot, one a minute from t0,
+// valued 2, 3, 4, … °C.
+func (e *env) readings(lotID int64, n int) {
+	e.t.Helper()
+	e.write(func(ctx context.Context, tx *store.Tx) error {
+		src, err := tx.Source(ctx, "plant-1", "gw-1", "epoch-1", t0)
+		if err != nil {
+			return err
+		}
+		set, err := tx.LotSet(ctx, fmt.Sprint(lotID), []int64{lotID})
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			r := &wire.Reading{Time: t0.Add(time.Duration(i) * time.Minute), Synced: true, Sensor: "cr1-t1",
+				Location: "cold-room-1", Quantity: wire.Temperature, Value: float64(2 + i), Quality: wire.Good}
+			if _, err := tx.InsertReading(ctx, src, uint64(i+1), r, set); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// excursion records an open excursion of the lot.
+func (e *env) excursion(lotID int64) int64 {
+	e.t.Helper()
+	var id int64
+	e.write(func(ctx context.Context, tx *store.Tx) (err error) {
+		id, err = tx.CreateExcursion(ctx, &store.Excursion{LotID: lotID, Rule: "high-8C", Site: "plant-1",
+			Location: "cold-room-1", Sensor: "cr1-t1", Began: t0.Add(10 * time.Minute), Detected: t0.Add(40 * time.Minute),
+			Peak: 11.5, Limit: 8, DelaySeconds: 1800})
+		return err
+	})
+	return id
+}
+
+// alert stores an alert (about lotID when not 0) and returns it as stored.
+func (e *env) alert(lotID int64, msg string) store.Alert {
+	e.t.Helper()
+	a := store.Alert{Kind: "excursion", Severity: store.SeverityCritical, Site: "plant-1", Location: "cold-room-1",
+		Sensor: "cr1-t1", LotID: lotID, Message: msg, Created: t0.Add(time.Hour)}
+	e.write(func(ctx context.Context, tx *store.Tx) error { return tx.CreateAlert(ctx, &a) })
+	list, err := e.st.Alerts(context.Background(), store.AlertFilter{AfterID: a.ID - 1, Limit: 1})
+	if err != nil || len(list) != 1 {
+		e.t.Fatalf("read back alert %d: %v %v", a.ID, list, err)
+	}
+	return list[0]
+}
+
+// get fetches path and decodes the JSON answer into v (when not nil); it returns the
+// response with its body read.
+func (e *env) get(path string, v any) (*http.Response, []byte) {
+	e.t.Helper()
+	res, err := e.srv.Client().Get(e.srv.URL + path)
+	if err != nil {
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("GET %s: read body: %v", path, err)
+	}
+	if v != nil {
+		if err := json.Unmarshal(body, v); err != nil {
+			e.t.Fatalf("GET %s: decode %q: %v", path, body, err)
+		}
+	}
+	return res, body
+}
+
+// wantStatus fetches path and checks the status code; for errors it checks the
+// answer is {"error": "..."} and returns the message.
+func (e *env) wantStatus(path string, code int) string {
+	e.t.Helper()
+	var body map[string]any
+	var res *http.Response
+	if code >= 400 {
+		res, _ = e.get(path, &body)
+	} else {
+		res, _ = e.get(path, nil)
+	}
+	if res.StatusCode != code {
+		e.t.Fatalf("GET %s: status %d, want %d", path, res.StatusCode, code)
+	}
+	if code < 400 {
+		return ""
+	}
+	msg, ok := body["error"].(string)
+	if !ok || msg == "" || len(body) != 1 {
+		e.t.Fatalf(`GET %s: body %v, want {"error": "..."}`, path, body)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		e.t.Errorf("GET %s: Content-Type %q", path, ct)
+	}
+	return msg
+}
+
+// lotPath is the API path of a lot, its key percent-encoded as a browser's
+// encodeURIComponent does.
+func lotPath(key string) string { return "/api/lots/" + url.PathEscape(key) }
