@@ -1,0 +1,158 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is where Debian's chromium package (installed by `make deps`) puts the
+// browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// browserWait bounds the whole browser test, start of the browser included.
+const browserWait = 20 * time.Second
+
+// newBrowser starts a headless chromium for the test and returns its tab's context.
+// Without chromium the test fails, unless LOTSENSE_SKIP_BROWSER=1.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if os.Getenv("LOTSENSE_SKIP_BROWSER") == "1" {
+		t.Skip("LOTSENSE_SKIP_BROWSER=1: dashboard browser test skipped")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("the dashboard test needs Debian's chromium at %s (%v): run `make deps`, "+
+			"or set LOTSENSE_SKIP_BROWSER=1 to skip it", chromiumPath, err)
+	}
+	profile := t.TempDir() // removed after the browser has exited (cleanups run last-in, first-out)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+	)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserWait)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc() // waits for the browser process to exit
+		cancelTimeout()
+	})
+	return tab
+}
+
+// consoleErrors collects what the page reports as errors (exceptions, console.error,
+// CSP violations, failed loads) until the tab's context ends; call the returned func
+// after that to read them.
+func consoleErrors(ctx context.Context) func() []string {
+	var (
+		mu   sync.Mutex
+		errs []string
+		done = make(chan struct{})
+	)
+	messages := chromedp.Console(ctx) // subscribes now, before the page loads
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				errs = append(errs, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []string {
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return errs
+	}
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.lot("A1", "cold-room-1", 0)
+	first := e.alert(0, "door of cold-room-2 open for 6 min")
+
+	tab := newBrowser(t)
+	errs := consoleErrors(tab)
+	alertSel := func(id int64) string { return `#alerts li.alert[data-alert-id="` + strconv.FormatInt(id, 10) + `"]` }
+	err := chromedp.Do(tab,
+		chromedp.Navigate(e.srv.URL),
+		chromedp.WaitVisible(chromedp.CSS(alertSel(first.ID))),
+		chromedp.WaitVisible(chromedp.CSS(`#lots tbody tr[data-lot="`+lotKey("A1")+`"] .status-released`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-stream="live"]`)), // the stream has subscribed
+	)
+	if err != nil {
+		t.Fatalf("load the dashboard: %v", err)
+	}
+
+	// An excursion puts a lot on hold and raises an alert, as ingest does.
+	code := "B/7 <b>x</b>" // needs escaping in the URL and in the page
+	held := e.lot(code, "cold-room-2", time.Hour)
+	e.readings(held, 3)
+	e.excursion(held)
+	e.hold(held, "excursion on cr1-t1")
+	a := e.alert(held, "<i>lot</i> above 8 °C for 30 min")
+	e.hub.Publish(a)
+
+	row := `#lots tbody tr[data-lot="` + lotKey(code) + `"]`
+	err = chromedp.Do(tab,
+		chromedp.WaitVisible(chromedp.CSS(alertSel(a.ID))),
+		chromedp.WaitVisible(chromedp.CSS(row+` .status-on_hold`)),
+	)
+	if err != nil {
+		t.Fatalf("wait for the new alert and the held lot: %v", err)
+	}
+	checkText(t, tab, `#alerts li.alert:first-child .message`, a.Message)
+	checkText(t, tab, `#alerts li.alert:first-child .lot`, lotKey(code))
+	checkText(t, tab, row+` .lot-code`, code)
+	checkText(t, tab, row+` .open-excursions`, "1")
+
+	// The lot's detail: its excursion and latest readings.
+	err = chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(row+` button.lot-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`#detail-excursions tbody tr.excursion.open`)),
+		chromedp.WaitVisible(chromedp.CSS(`#detail-readings tbody tr.reading:nth-child(3)`)),
+	)
+	if err != nil {
+		t.Fatalf("open the lot detail: %v", err)
+	}
+	checkText(t, tab, `#detail-title`, "Lot "+lotKey(code))
+
+	if err := chromedp.Cancel(tab); err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("close the tab: %v", err)
+	}
+	if got := errs(); len(got) > 0 {
+		t.Errorf("the page reported errors:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// checkText checks the visible text of the first element sel matches.
+func checkText(t *testing.T, tab context.Context, sel, want string) {
+	t.Helper()
+	got, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	if strings.TrimSpace(got) != want {
+		t.Errorf("text of %s = %q, want %q", sel, got, want)
+	}
+}
