@@ -77,7 +77,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	s.assets = a
-	s.handler = s.logRequests(secureHeaders(s.routes()))
+	s.handler = s.logRequests(secureHeaders(jsonMuxErrors(s.routes())))
 	return s, nil
 }
 
@@ -98,7 +98,6 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/alerts/stream", s.streamAlerts)
 	mux.HandleFunc("GET /api/gateways", s.listGateways)
 	mux.HandleFunc("GET /api/deadletters", s.listDeadLetters)
-	mux.HandleFunc("GET /api/", s.apiNotFound)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	mux.HandleFunc("GET /{$}", s.serveIndex)

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -154,7 +155,26 @@ func TestUnknownLot(t *testing.T) {
 	if !strings.Contains(msg, "nope") {
 		t.Errorf("404 message %q does not name the lot", msg)
 	}
-	e.wantStatus("/api/nothing-here", http.StatusNotFound)
+	if msg := e.wantStatus("/api/nothing-here", http.StatusNotFound); !strings.Contains(msg, "/api/nothing-here") {
+		t.Errorf("404 message %q does not name the path", msg)
+	}
+}
+
+func TestWrongMethodIsJSON(t *testing.T) {
+	e := newEnv(t, Options{})
+	res, err := e.srv.Client().Post(e.srv.URL+"/api/lots", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body errorBody
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatalf("405 body is not JSON: %v", err)
+	}
+	if res.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(res.Header.Get("Allow"), "GET") ||
+		!strings.Contains(body.Error, "POST") || !strings.Contains(body.Error, "GET") {
+		t.Errorf("POST /api/lots: %d, Allow %q, %+v", res.StatusCode, res.Header.Get("Allow"), body)
+	}
 }
 
 func TestAlerts(t *testing.T) {

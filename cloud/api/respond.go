@@ -58,8 +58,42 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+// jsonMuxErrors makes the mux's own answers under /api/ (404 for an unknown path, 405
+// for a known path with another method) JSON like every other API error.
+func jsonMuxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/api/") {
+			w = &muxErrorWriter{ResponseWriter: w, r: r}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// muxErrorWriter replaces a plain-text error (from http.Error) with {"error": "..."}.
+type muxErrorWriter struct {
+	http.ResponseWriter
+	r        *http.Request
+	replaced bool
+}
+
+func (w *muxErrorWriter) WriteHeader(code int) {
+	if code < 400 {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	msg := fmt.Sprintf("no such endpoint: %s %s", w.r.Method, w.r.URL.Path)
+	if code == http.StatusMethodNotAllowed {
+		msg = fmt.Sprintf("method %s not allowed on %s (allowed: %s)", w.r.Method, w.r.URL.Path, w.Header().Get("Allow"))
+	}
+	w.replaced = true
+	writeError(w.ResponseWriter, code, msg)
+}
+
+func (w *muxErrorWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // the plain-text body, already replaced
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // intParam reads the integer query parameter name: def when absent, a 400 error when

@@ -140,7 +140,13 @@
     const errBox = byId('lots-error');
     try {
       const lots = await getJSON('/api/lots');
-      byId('lots').tBodies[0].replaceChildren(...lots.map(lotRow));
+      // Keep keyboard focus on the same lot across the refresh.
+      const focused = document.activeElement && document.activeElement.closest('#lots tr[data-lot]');
+      const focusedLot = focused ? focused.dataset.lot : null;
+      const rows = lots.map(lotRow);
+      byId('lots').tBodies[0].replaceChildren(...rows);
+      const again = rows.find((tr) => tr.dataset.lot === focusedLot);
+      if (again) again.querySelector('button').focus();
       errBox.hidden = true;
     } catch (e) {
       errBox.textContent = 'Could not load lots: ' + e.message;
