@@ -92,7 +92,8 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	for _, s := range sensors {
 		s.src.Close()
 	}
-	g.log.Info("gateway stopped", "pending", g.pending())
+	g.log.Info("gateway stopped", "pending", g.pending(), "readings_next_seq", ob.NextSeq(outbox.Readings),
+		"readings_acked", ob.Acked(outbox.Readings))
 	return err
 }
 

@@ -50,7 +50,10 @@ func (in *Ingester) Subscribe(ctx context.Context, o SubscribeOptions) error {
 		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
 		SetAutoAckDisabled(true).SetOrderMatters(true).SetKeepAlive(30 * time.Second).
-		SetUsername(o.Username).SetPassword(o.Password)
+		SetUsername(o.Username).SetPassword(o.Password).
+		// With a kept session the broker may send queued messages before our
+		// subscription call returns; route those to the same handler, never drop them.
+		SetDefaultPublishHandler(handler)
 	if o.TLS != nil {
 		opts.SetTLSConfig(o.TLS)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -126,12 +127,5 @@ func quiet(log *slog.Logger) *slog.Logger {
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		return log
 	}
-	return slog.New(levelFilter{log.Handler(), slog.LevelWarn})
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
-
-type levelFilter struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h levelFilter) Enabled(_ context.Context, l slog.Level) bool { return l >= h.min }
