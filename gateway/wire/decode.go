@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // DecodeReadings decodes the payload of a readings topic: the binary encoding, or JSON
@@ -17,7 +18,10 @@ func DecodeReadings(p []byte) (*ReadingBatch, error) {
 		if err := decodeJSON(p, &b, &b.V); err != nil {
 			return nil, err
 		}
-		return &b, b.Check()
+		if err := b.Check(); err != nil {
+			return nil, err
+		}
+		return &b, nil
 	}
 	return decodeBinaryReadings(p)
 }
@@ -42,6 +46,9 @@ func DecodeEvents(p []byte) (*EventBatch, error) {
 	if len(b.Events) == 0 || len(b.Events) > MaxBatchItems {
 		return nil, fmt.Errorf("%w: event batch has %d events, want 1 to %d", ErrMalformed, len(b.Events), MaxBatchItems)
 	}
+	if b.FirstSeq > math.MaxUint64-uint64(len(b.Events)) {
+		return nil, fmt.Errorf("%w: sequence range overflows", ErrMalformed)
+	}
 	for i, e := range b.Events {
 		if e.Type == "" || e.Time.IsZero() || len(e.Lots) > MaxLotsPerItem {
 			return nil, fmt.Errorf("%w: event %d: needs a type, a time and at most %d lots", ErrMalformed, i, MaxLotsPerItem)
@@ -61,6 +68,9 @@ func DecodeAlarms(p []byte) (*AlarmBatch, error) {
 	}
 	if len(b.Alarms) == 0 || len(b.Alarms) > MaxBatchItems {
 		return nil, fmt.Errorf("%w: alarm batch has %d alarms, want 1 to %d", ErrMalformed, len(b.Alarms), MaxBatchItems)
+	}
+	if b.FirstSeq > math.MaxUint64-uint64(len(b.Alarms)) {
+		return nil, fmt.Errorf("%w: sequence range overflows", ErrMalformed)
 	}
 	for i, a := range b.Alarms {
 		if a.Kind == "" || a.Time.IsZero() || (a.State != "raised" && a.State != "cleared") {
