@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/lotsense/lotsense/gateway/outbox"
+	"github.com/lotsense/lotsense/gateway/publish"
 	"github.com/lotsense/lotsense/gateway/wire"
 )
 
@@ -72,3 +73,13 @@ func unmarshalAll[T any](records [][]byte, out []T) error {
 	}
 	return nil
 }
+
+// NewBatchEncoder returns the encoder the gateway gives its publisher: outbox records
+// of one stream become one wire payload and its topic. Exported for benchmarks and
+// tools that drive an outbox and publisher without the sensor side.
+func NewBatchEncoder(site, gateway, boot, epoch string) publish.Encoder {
+	return newEncoder(site, gateway, boot, epoch).encode
+}
+
+// ReadingRecord appends the outbox record of r to dst (see record.go).
+func ReadingRecord(dst []byte, r *wire.Reading) []byte { return appendReadingRecord(dst, r) }
