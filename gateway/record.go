@@ -14,13 +14,17 @@ import (
 // records can be sent as a batch:
 //
 //	version   1 byte (1)
-//	flags     1 byte: bits 0-1 quality, bit 2 clock synchronised
+//	flags     1 byte: bits 0-1 quality, bit 2 clock synchronised, bits 3-7 zero
 //	quantity  1 byte
 //	time      uvarint, Unix microseconds
 //	value     8 bytes, float64 little-endian
 //	sensor, location: uvarint length + bytes
 //	lots      uvarint count, then each as uvarint length + bytes
 const recordVersion = 1
+
+// minRecordLen is the shortest record: 3 header bytes, time, value, and one byte each
+// for the sensor, location and lot count.
+const minRecordLen = 3 + 1 + 8 + 3
 
 var errRecord = errors.New("gateway: corrupt outbox record")
 
@@ -65,12 +69,15 @@ func (in interner) get(b []byte) string {
 
 // decodeReadingRecord decodes a record into r, reusing r.Lots' storage.
 func decodeReadingRecord(p []byte, r *wire.Reading, in interner) error {
-	if len(p) < 12 || p[0] != recordVersion {
+	if len(p) < minRecordLen || p[0] != recordVersion {
 		return fmt.Errorf("%w: %d bytes, version %d", errRecord, len(p), firstByte(p))
+	}
+	if p[1]&^7 != 0 {
+		return fmt.Errorf("%w: reserved flag bits set (%#x)", errRecord, p[1])
 	}
 	r.Quality, r.Synced, r.Quantity = wire.Quality(p[1]&3), p[1]&4 != 0, wire.Quantity(p[2])
 	off := 3
-	us, n := binary.Uvarint(p[off:])
+	us, n := uvarint(p[off:])
 	if n <= 0 {
 		return fmt.Errorf("%w: time", errRecord)
 	}
@@ -88,7 +95,7 @@ func decodeReadingRecord(p []byte, r *wire.Reading, in interner) error {
 	if r.Location, off, ok = readStr(p, off, in); !ok {
 		return fmt.Errorf("%w: location", errRecord)
 	}
-	nl, n := binary.Uvarint(p[off:])
+	nl, n := uvarint(p[off:])
 	if n <= 0 || nl > uint64(len(p)-off) {
 		return fmt.Errorf("%w: lot count", errRecord)
 	}
@@ -108,12 +115,22 @@ func decodeReadingRecord(p []byte, r *wire.Reading, in interner) error {
 }
 
 func readStr(p []byte, off int, in interner) (string, int, bool) {
-	n, w := binary.Uvarint(p[off:])
+	n, w := uvarint(p[off:])
 	if w <= 0 || n > uint64(len(p)-off-w) {
 		return "", off, false
 	}
 	off += w
 	return in.get(p[off : off+int(n)]), off + int(n), true
+}
+
+// uvarint is binary.Uvarint refusing the longer-than-needed forms it accepts (0x80 0x00
+// for 0), so a record has one encoding only; n <= 0 on error.
+func uvarint(p []byte) (uint64, int) {
+	v, n := binary.Uvarint(p)
+	if n > 1 && p[n-1] == 0 {
+		return 0, -n
+	}
+	return v, n
 }
 
 func firstByte(p []byte) int {
