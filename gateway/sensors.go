@@ -174,4 +174,3 @@ func unitSuffix(r drivers.Reading) string {
 	}
 	return ""
 }
-

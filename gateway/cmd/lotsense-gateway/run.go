@@ -45,4 +45,3 @@ func allSimulated(cfg *fwconfig.Config) bool {
 	}
 	return true
 }
-
