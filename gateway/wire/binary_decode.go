@@ -188,7 +188,7 @@ func (b *ReadingBatch) Check() error {
 			return fmt.Errorf("%w: reading %d: undefined quantity %d", ErrMalformed, i, r.Quantity)
 		case !r.Quality.Valid():
 			return fmt.Errorf("%w: reading %d: undefined quality %d", ErrMalformed, i, r.Quality)
-		case r.Time.IsZero():
+		case r.Time.Truncate(time.Microsecond).IsZero(): // the binary form keeps microseconds
 			return fmt.Errorf("%w: reading %d: no time", ErrMalformed, i)
 		case r.Quality == Good && (math.IsNaN(r.Value) || math.IsInf(r.Value, 0)):
 			return fmt.Errorf("%w: reading %d: good reading with non-finite value %v", ErrMalformed, i, r.Value)

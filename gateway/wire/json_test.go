@@ -113,10 +113,21 @@ func TestJSONReadingsRejects(t *testing.T) {
 			t.Errorf("%s: %v, want ErrMalformed", p, err)
 		}
 	}
+	// A time that is not zero, but is at the microsecond precision of the binary form.
+	if _, err := DecodeReadings(readingsJSONAt("0001-01-01T00:00:00.0000005Z")); !errors.Is(err, ErrMalformed) {
+		t.Errorf("time zero at µs precision: %v, want ErrMalformed", err)
+	}
+	if _, err := DecodeReadings(readingsJSONAt("0001-01-01T00:00:00.000001Z")); err != nil {
+		t.Errorf("time 1 µs after zero: %v", err)
+	}
 	// A newer gateway's payload that does not fit our types is still "unknown version".
 	if _, err := DecodeReadings([]byte(`{"v":2,"readings":{"columnar":true}}`)); !errors.Is(err, ErrUnknownVersion) {
 		t.Errorf("v2 with another shape: %v, want ErrUnknownVersion", err)
 	}
+}
+
+func readingsJSONAt(time string) []byte {
+	return []byte(strings.Replace(string(readingsJSON("", "")), "2026-03-14T09:26:53Z", time, 1))
 }
 
 const batchHead = `{"v":1,"site":"acme-atl","gateway":"coldroom-1","boot":"b","epoch":"e","first_seq":9,`
