@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"unicode/utf8"
 )
 
 // The binary reading batch (v1), all integers varint-encoded unless noted:
@@ -82,6 +83,9 @@ func (e *ReadingEncoder) Encode(dst []byte, b *ReadingBatch) ([]byte, error) {
 	if len(e.strs) > MaxBatchItems {
 		return dst, fmt.Errorf("wire: reading batch has %d distinct ids, at most %d allowed", len(e.strs), MaxBatchItems)
 	}
+	if err := e.checkUTF8(b); err != nil {
+		return dst, err
+	}
 	dst = append(dst, readingMagic[:]...)
 	dst = appendString(dst, b.Site)
 	dst = appendString(dst, b.Gateway)
@@ -120,6 +124,19 @@ func (e *ReadingEncoder) Encode(dst []byte, b *ReadingBatch) ([]byte, error) {
 		prev = t
 	}
 	return dst, nil
+}
+
+// checkUTF8 refuses ids the decoder would: each distinct one is checked once.
+func (e *ReadingEncoder) checkUTF8(b *ReadingBatch) error {
+	if !utf8.ValidString(b.Boot) || !utf8.ValidString(b.Epoch) {
+		return fmt.Errorf("wire: boot %q or epoch %q is not UTF-8", b.Boot, b.Epoch)
+	}
+	for _, s := range e.strs {
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("wire: id %q is not UTF-8", s)
+		}
+	}
+	return nil
 }
 
 // maxSetKeyBytes bounds the memory the encoder keeps for lot sets between calls.

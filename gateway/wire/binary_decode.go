@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 )
 
 // decoder reads the binary format, remembering the first error.
@@ -60,14 +61,24 @@ func (d *decoder) count(what string, max, minSize int) int {
 	return int(n)
 }
 
+// str reads a string: at most MaxStringLen bytes of UTF-8 (ids end up in JSON and in
+// database text columns, which hold nothing else).
 func (d *decoder) str(what string) string {
-	n := d.count(what+" length", MaxStringLen, 1)
+	n := d.uvarint(what)
 	if d.err != nil {
 		return ""
 	}
-	s := string(d.p[d.off : d.off+n])
-	d.off += n
-	return s
+	if n > MaxStringLen || n > uint64(len(d.p)-d.off) {
+		d.fail("%s is %d bytes: more than %d or the %d left", what, n, MaxStringLen, len(d.p)-d.off)
+		return ""
+	}
+	b := d.p[d.off : d.off+int(n)]
+	if !utf8.Valid(b) {
+		d.fail("%s %q is not UTF-8", what, b)
+		return ""
+	}
+	d.off += int(n)
+	return string(b)
 }
 
 func (d *decoder) bytes(n int, what string) []byte {

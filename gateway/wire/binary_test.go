@@ -61,26 +61,29 @@ func TestBinaryTimes(t *testing.T) {
 func TestEncodeRefuses(t *testing.T) {
 	long := strings.Repeat("x", MaxStringLen+1)
 	cases := map[string]func(b *ReadingBatch){
-		"no readings":     func(b *ReadingBatch) { b.Readings = nil },
-		"bad site":        func(b *ReadingBatch) { b.Site = "Acme" },
-		"first_seq 0":     func(b *ReadingBatch) { b.FirstSeq = 0 },
-		"quantity 0":      func(b *ReadingBatch) { b.Readings[1].Quantity = 0 },
-		"quantity 6":      func(b *ReadingBatch) { b.Readings[1].Quantity = 6 },
-		"quality 4":       func(b *ReadingBatch) { b.Readings[1].Quality = 4 },
-		"no sensor":       func(b *ReadingBatch) { b.Readings[1].Sensor = "" },
-		"long sensor":     func(b *ReadingBatch) { b.Readings[1].Sensor = long },
-		"long location":   func(b *ReadingBatch) { b.Readings[1].Location = long },
-		"long lot":        func(b *ReadingBatch) { b.Readings[1].Lots = []string{long} },
-		"empty lot":       func(b *ReadingBatch) { b.Readings[1].Lots = []string{lotA, ""} },
-		"too many lots":   func(b *ReadingBatch) { b.Readings[1].Lots = make([]string, MaxLotsPerItem+1) },
-		"no time":         func(b *ReadingBatch) { b.Readings[1].Time = time.Time{} },
-		"good NaN":        func(b *ReadingBatch) { b.Readings[1].Quality, b.Readings[1].Value = Good, math.NaN() },
-		"good Inf":        func(b *ReadingBatch) { b.Readings[1].Quality, b.Readings[1].Value = Good, math.Inf(-1) },
-		"seq overflows":   func(b *ReadingBatch) { b.FirstSeq = math.MaxUint64 - 1 },
-		"too many":        func(b *ReadingBatch) { b.Readings = make([]Reading, MaxBatchItems+1) },
-		"too many ids":    func(b *ReadingBatch) { manyIDs(b) },
-		"epoch too long":  func(b *ReadingBatch) { b.Epoch = strings.Repeat("e", MaxIDLen+1) },
-		"gateway missing": func(b *ReadingBatch) { b.Gateway = "" },
+		"no readings":      func(b *ReadingBatch) { b.Readings = nil },
+		"bad site":         func(b *ReadingBatch) { b.Site = "Acme" },
+		"first_seq 0":      func(b *ReadingBatch) { b.FirstSeq = 0 },
+		"quantity 0":       func(b *ReadingBatch) { b.Readings[1].Quantity = 0 },
+		"quantity 6":       func(b *ReadingBatch) { b.Readings[1].Quantity = 6 },
+		"quality 4":        func(b *ReadingBatch) { b.Readings[1].Quality = 4 },
+		"no sensor":        func(b *ReadingBatch) { b.Readings[1].Sensor = "" },
+		"long sensor":      func(b *ReadingBatch) { b.Readings[1].Sensor = long },
+		"long location":    func(b *ReadingBatch) { b.Readings[1].Location = long },
+		"long lot":         func(b *ReadingBatch) { b.Readings[1].Lots = []string{long} },
+		"empty lot":        func(b *ReadingBatch) { b.Readings[1].Lots = []string{lotA, ""} },
+		"too many lots":    func(b *ReadingBatch) { b.Readings[1].Lots = make([]string, MaxLotsPerItem+1) },
+		"no time":          func(b *ReadingBatch) { b.Readings[1].Time = time.Time{} },
+		"good NaN":         func(b *ReadingBatch) { b.Readings[1].Quality, b.Readings[1].Value = Good, math.NaN() },
+		"good Inf":         func(b *ReadingBatch) { b.Readings[1].Quality, b.Readings[1].Value = Good, math.Inf(-1) },
+		"seq overflows":    func(b *ReadingBatch) { b.FirstSeq = math.MaxUint64 - 1 },
+		"too many":         func(b *ReadingBatch) { b.Readings = make([]Reading, MaxBatchItems+1) },
+		"too many ids":     func(b *ReadingBatch) { manyIDs(b) },
+		"epoch too long":   func(b *ReadingBatch) { b.Epoch = strings.Repeat("e", MaxIDLen+1) },
+		"gateway missing":  func(b *ReadingBatch) { b.Gateway = "" },
+		"sensor not UTF-8": func(b *ReadingBatch) { b.Readings[2].Sensor = "t\xff" },
+		"lot not UTF-8":    func(b *ReadingBatch) { b.Readings[3].Lots = []string{"\xc3"} },
+		"boot not UTF-8":   func(b *ReadingBatch) { b.Boot = "\x80" },
 	}
 	for name, spoil := range cases {
 		b := sampleBatch(4)
@@ -190,9 +193,13 @@ func TestDecodeRejectsTables(t *testing.T) {
 		"huge set":         append(bytes.Clone(head), 1, 1, 's', 1, 0xff, 0xff, 0x03),
 		"long string":      append(append(bytes.Clone(head), 1, 0x81, 0x02), strings.Repeat("x", 257)...),
 		"string past end":  append(bytes.Clone(head), 1, 9, 's'),
+		"not UTF-8":        append(bytes.Clone(head), 1, 1, 0xff, 1, 0, 1, 0x04, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x40),
 		"bad site":         badHeader("Acme", 7),
 		"first_seq 0":      badHeader("acme-atl", 0),
 		"string len > max": append(bytes.Clone(head), 1, 0xff, 0xff, 0xff, 0xff, 0x0f),
+	}
+	if _, err := DecodeReadings(bytes.Replace(cases["not UTF-8"], []byte{1, 0xff}, []byte{1, 's'}, 1)); err != nil {
+		t.Fatalf("the UTF-8 case's valid twin: %v", err)
 	}
 	for name, p := range cases {
 		if _, err := DecodeReadings(p); !errors.Is(err, ErrMalformed) {
