@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// runner builds the test binaries once and runs the benchmarks in rounds: each round
+// runs every benchmark once, so slow phases of a noisy machine hit every figure alike
+// and ratios of medians stay fair.
+type runner struct {
+	goCmd     string
+	root      string // module root; packages are relative to it
+	benchtime string
+	rounds    int
+	log       io.Writer // raw go test output
+	progress  io.Writer
+	bins      map[string]string // package → test binary
+	failed    map[bench]string  // why a benchmark has no result
+}
+
+// pattern turns a benchmark name into a -test.bench pattern matching it alone
+// (go test splits the pattern at slashes, one regexp per level).
+func pattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
+
+// build compiles the test binary of every package the benchmarks are in.
+func (r *runner) build(bs []bench, dir string) {
+	r.bins = map[string]string{}
+	for _, b := range bs {
+		if _, ok := r.bins[b.pkg]; ok {
+			continue
+		}
+		bin := filepath.Join(dir, strings.ReplaceAll(b.pkg, "/", "_")+".test")
+		cmd := exec.Command(r.goCmd, "test", "-c", "-o", bin, "./"+b.pkg)
+		cmd.Dir = r.root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(r.progress, "bench: building %s: %v\n%s", b.pkg, err, out)
+			bin = ""
+		}
+		r.bins[b.pkg] = bin
+	}
+}
+
+// run runs every benchmark once per round and adds what they report to res.
+func (r *runner) run(bs []bench, res results) {
+	r.failed = map[bench]string{}
+	for round := 1; round <= r.rounds; round++ {
+		for _, b := range bs {
+			if _, failed := r.failed[b]; failed {
+				continue
+			}
+			if r.bins[b.pkg] == "" {
+				r.failed[b] = "its package did not build"
+				continue
+			}
+			if err := r.runOne(b, res); err != nil {
+				r.failed[b] = err.Error()
+				fmt.Fprintf(r.progress, "bench: %s: %v\n", b.name, err)
+				continue
+			}
+			fmt.Fprintf(r.progress, "round %d/%d  %-45s %s\n", round, r.rounds, b.name, latest(res, b.name))
+		}
+	}
+}
+
+// runOne runs one benchmark once in its package's directory.
+func (r *runner) runOne(b bench, res results) error {
+	cmd := exec.Command(r.bins[b.pkg], "-test.run", "^$", "-test.bench", pattern(b.name),
+		"-test.benchtime", r.benchtime, "-test.count", "1", "-test.timeout", "10m")
+	cmd.Dir = filepath.Join(r.root, b.pkg)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r.log.Write(out.Bytes())
+	one := results{}
+	if perr := parse(bytes.NewReader(out.Bytes()), one); perr != nil {
+		return perr
+	}
+	if err != nil {
+		return fmt.Errorf("%v\n%s", err, tail(out.String(), 20))
+	}
+	if one[b.name] == nil {
+		return fmt.Errorf("no result: the benchmark does not exist or reported nothing")
+	}
+	for unit, vs := range one[b.name] {
+		if res[b.name] == nil {
+			res[b.name] = map[string][]float64{}
+		}
+		res[b.name][unit] = append(res[b.name][unit], vs...)
+	}
+	return nil
+}
+
+// latest describes the last figures of a benchmark for the progress log.
+func latest(res results, name string) string {
+	var parts []string
+	for _, unit := range slices.Sorted(maps.Keys(res[name])) {
+		if vs := res[name][unit]; strings.HasSuffix(unit, "/s") && unit != "MB/s" {
+			parts = append(parts, rate(vs[len(vs)-1])+" "+strings.TrimSuffix(unit, "/s"))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(l[max(0, len(l)-lines):], "\n")
+}
+
+// cpuModel returns the CPU model named in /proc/cpuinfo.
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		k = strings.TrimSpace(k)
+		if ok && (k == "model name" || k == "Model" || k == "Hardware") {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
