@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -112,9 +113,15 @@ func (g *gw) pollOnce(ctx context.Context, s *sensorRun, buf []drivers.Reading) 
 	synced := g.sync.synced.Load()
 	recs := make([][]byte, len(buf))
 	for i, r := range buf {
+		q := wire.Quality(r.Quality)
+		if q == wire.Good && (math.IsNaN(r.Value) || math.IsInf(r.Value, 0)) {
+			// A driver bug must not poison a batch: the cloud refuses a good reading
+			// without a number, so it travels as what it is, a bad one.
+			q = wire.Bad
+		}
 		recs[i] = appendReadingRecord(nil, &wire.Reading{
 			Time: r.Time, Synced: synced, Sensor: s.id, Location: s.location,
-			Quantity: wire.Quantity(r.Quantity), Value: r.Value, Quality: wire.Quality(r.Quality), Lots: lots,
+			Quantity: wire.Quantity(r.Quantity), Value: r.Value, Quality: q, Lots: lots,
 		})
 	}
 	if _, err := g.ob.Append(ctx, outbox.Readings, recs); err != nil && ctx.Err() == nil {

@@ -1,0 +1,119 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	server "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
+
+	fwconfig "github.com/lotsense/lotsense/firmware-config"
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+func startTestBroker(t *testing.T) string {
+	t.Helper()
+	srv := server.New(&server.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+		t.Fatal(err)
+	}
+	l := listeners.NewTCP(listeners.Config{ID: "tcp", Address: "127.0.0.1:0"})
+	if err := srv.AddListener(l); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Serve(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return "tcp://" + l.Address()
+}
+
+// Run, on the demo site with its simulated Modbus transmitters, publishes readings that
+// carry the lots of each sensor's location, in contiguous sequence, and announces the
+// gateway online (retained) with its offline last will registered.
+func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
+	broker := startTestBroker(t)
+	example, err := os.ReadFile("../firmware-config/examples/demo-cold-room.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgText := strings.Replace(string(example), "gateway: coldroom-gw", "gateway: coldroom-gw\noutbox:\n  dir: "+filepath.Join(t.TempDir(), "outbox"), 1)
+	cfg, err := fwconfig.Parse("demo.yaml", []byte(cfgText))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var batches []*wire.ReadingBatch
+	var status []*wire.Status
+	sub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID("test-sub"))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer sub.Disconnect(0)
+	sub.Subscribe("lotsense/v1/demo-site/coldroom-gw/#", 1, func(_ mqtt.Client, m mqtt.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.HasSuffix(m.Topic(), "/readings"):
+			b, err := wire.DecodeReadings(m.Payload())
+			if err != nil {
+				t.Errorf("gateway published a reading batch the cloud would refuse: %v", err)
+				return
+			}
+			batches = append(batches, b)
+		case strings.HasSuffix(m.Topic(), "/status"):
+			s, err := wire.DecodeStatus(m.Payload())
+			if err != nil {
+				t.Errorf("status: %v", err)
+				return
+			}
+			status = append(status, s)
+		}
+	}).Wait()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := Run(ctx, cfg, Options{Speed: 600, Broker: broker, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // let the subscriber take the last PUBACKed messages
+	mu.Lock()
+	defer mu.Unlock()
+	if len(status) == 0 || status[0].State != wire.StateOnline {
+		t.Errorf("status messages %+v, want online first", status)
+	}
+	want := map[string][]string{
+		"cold-room-1": {"(01)09506000134352(10)DEMO-A1", "(01)09506000134369(10)DEMO-A2"},
+		"cold-room-2": {"(01)09506000134376(10)DEMO-B1"},
+	}
+	next := uint64(1)
+	n := 0
+	for _, b := range batches {
+		if b.FirstSeq > next {
+			t.Fatalf("gap: batch starts at seq %d, expected %d", b.FirstSeq, next)
+		}
+		next = max(next, b.LastSeq(len(b.Readings))+1)
+		for _, r := range b.Readings {
+			n++
+			if strings.Join(r.Lots, " ") != strings.Join(want[r.Location], " ") {
+				t.Fatalf("reading of %s at %s carries lots %v, want %v", r.Sensor, r.Location, r.Lots, want[r.Location])
+			}
+			if r.Quality != wire.Good || r.Synced {
+				t.Fatalf("reading %+v: want good, and not synced (the demo clock runs fast)", r)
+			}
+		}
+	}
+	// 2 s at 600x is 20 minutes: ~120 polls of 2 sensors with 2 quantities each.
+	if n < 100 {
+		t.Fatalf("%d readings published in 2 s at 600x, want well over 100", n)
+	}
+}
