@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -67,11 +68,12 @@ type Outbox struct {
 	opts  Options
 	epoch string
 
-	reqs    chan *request
-	ackKick chan struct{}
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	cancel  context.CancelFunc
+	reqs     chan *request
+	ackKick  chan struct{}
+	ackTimer atomic.Bool // a forced commit of the ack cursors is scheduled
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
 
 	closeMu   sync.RWMutex
 	closed    bool

@@ -14,6 +14,7 @@ const (
 	commitTarget   = 1 << 20  // the writer stops gathering appends past this many bytes
 	maxAckDeletes  = 2048     // segment deletions per commit; the rest go in the next
 	maxGatherCount = 4096     // requests per commit
+	ackFlushDelay  = 20 * time.Millisecond
 )
 
 // request is one Append waiting for the writer.
@@ -79,9 +80,16 @@ func (o *Outbox) Ack(s Stream, upTo uint64) error {
 	}
 	st.acked = upTo
 	o.mu.Unlock()
-	select {
-	case o.ackKick <- struct{}{}:
-	default:
+	// Every commit stores the cursors; without appends, a commit is forced a little
+	// later, so a burst of acks costs one fsync.
+	if o.ackTimer.CompareAndSwap(false, true) {
+		time.AfterFunc(ackFlushDelay, func() {
+			o.ackTimer.Store(false)
+			select {
+			case o.ackKick <- struct{}{}:
+			default:
+			}
+		})
 	}
 	o.reportPending()
 	return nil

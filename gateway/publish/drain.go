@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -70,8 +71,24 @@ func (d *drain) run(ctx context.Context, notify <-chan struct{}, lost <-chan err
 			}
 		case <-notify:
 		case <-poll.C:
+			if err := d.checkStuck(); err != nil {
+				return err
+			}
 		}
 	}
+}
+
+// checkStuck fails the connection when a PUBACK is overdue by Timeout, so that a
+// broker that lost a message cannot stop a stream for ever.
+func (d *drain) checkStuck() error {
+	for s, w := range d.window {
+		for _, f := range w {
+			if !f.done && time.Since(f.sent) > d.p.opts.Timeout {
+				return fmt.Errorf("publish: stream %d: no PUBACK for records %d-%d after %v", s, f.first, f.last, d.p.opts.Timeout)
+			}
+		}
+	}
+	return nil
 }
 
 // fill publishes while slots are free, giving every free slot to the first stream

@@ -31,7 +31,8 @@ type Source interface {
 
 // Encoder turns records firstSeq.. of stream s into one MQTT message. The publisher
 // knows nothing of record contents; the gateway supplies the wire encoding. records
-// and their bytes are only valid during the call.
+// and their bytes are only valid during the call; the payload returned belongs to
+// the publisher (paho writes it later), so the Encoder must not reuse its memory.
 type Encoder func(s outbox.Stream, firstSeq uint64, records [][]byte) (topic string, payload []byte, err error)
 
 // Message is an MQTT message of the publisher's own: the will.

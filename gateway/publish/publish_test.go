@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -191,7 +192,12 @@ func TestBrokerRestartLosesNothing(t *testing.T) {
 	closed := make(chan int, 1)
 	sub.mu.Lock()
 	sub.atCount, sub.onCount = 2000, func() {
+		// The gateway's connection goes first: were the subscriber's closed first,
+		// the broker would PUBACK messages nobody receives any more.
 		g.open.Store(false)
+		if cl, ok := broker.Clients.Get(testGateway); ok {
+			cl.Stop(errors.New("test: broker stopping"))
+		}
 		if err := broker.Close(); err != nil {
 			t.Error(err)
 		}
