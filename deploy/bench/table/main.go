@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -40,7 +41,7 @@ func run() error {
 	flag.Parse()
 
 	res := results{}
-	var failed map[bench]string
+	var failed map[string]int
 	if *in != "" {
 		if err := parseInput(*in, res); err != nil {
 			return err
@@ -51,16 +52,16 @@ func run() error {
 			return err
 		}
 	}
-	block := header(*rounds, *benchtime, *in != "") + "\n" + markdown(rows(specs, res))
+	block := header(*rounds, *benchtime, *in != "") + "\n" + markdown(rows(specs, res, failed))
 	fmt.Print("\n" + block)
-	if n := required(failed); n > 0 {
-		return fmt.Errorf("%d benchmarks failed (raw output in %s); README not updated", n, *logPath)
-	}
 	if *readme != "" {
 		if err := writeReadme(*readme, block); err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "bench: table written to %s\n", *readme)
+	}
+	if n := required(failed); n > 0 {
+		return fmt.Errorf("%d benchmarks had failed runs, marked in the table (raw output in %s)", n, *logPath)
 	}
 	return nil
 }
@@ -79,7 +80,7 @@ func parseInput(path string, res results) error {
 }
 
 // runBenchmarks builds the test binaries and runs every benchmark the table needs.
-func runBenchmarks(goCmd, benchtime string, rounds int, logPath string, res results) (map[bench]string, error) {
+func runBenchmarks(goCmd, benchtime string, rounds int, logPath string, res results) (map[string]int, error) {
 	root, err := os.Getwd()
 	if err != nil {
 		return nil, err
@@ -105,23 +106,23 @@ func runBenchmarks(goCmd, benchtime string, rounds int, logPath string, res resu
 	return r.failed, nil
 }
 
-// required counts the failed benchmarks a non-optional row needs.
-func required(failed map[bench]string) int {
+// required counts the benchmarks with failed runs that a non-optional row needs.
+func required(failed map[string]int) int {
 	n := 0
-	for b := range failed {
-		for _, s := range specs {
-			if (s.bench == b && !s.optional) || containsBench(s.limits, b) {
-				n++
-				break
-			}
+	for name, k := range failed {
+		if k > 0 && needed(name) {
+			n++
 		}
 	}
 	return n
 }
 
-func containsBench(bs []bench, b bench) bool {
-	for _, x := range bs {
-		if x == b {
+// needed tells whether a row that is not optional, or any row's limit, reads the
+// benchmark.
+func needed(name string) bool {
+	isIt := func(b bench) bool { return b.name == name }
+	for _, s := range specs {
+		if (isIt(s.bench) && !s.optional) || slices.ContainsFunc(s.limits, isIt) {
 			return true
 		}
 	}

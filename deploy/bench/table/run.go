@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -24,7 +25,7 @@ type runner struct {
 	log       io.Writer // raw go test output
 	progress  io.Writer
 	bins      map[string]string // package → test binary
-	failed    map[bench]string  // why a benchmark has no result
+	failed    map[string]int    // failed runs by benchmark name
 }
 
 // pattern turns a benchmark name into a -test.bench pattern matching it alone
@@ -56,21 +57,28 @@ func (r *runner) build(bs []bench, dir string) {
 	}
 }
 
-// run runs every benchmark once per round and adds what they report to res.
+// run runs every benchmark once per round and adds what they report to res. A run that
+// fails is counted in r.failed and the benchmark runs again next round (a stall may be
+// intermittent); one that cannot run at all (no binary, no such benchmark) is not
+// tried again and counts as failed in every round.
 func (r *runner) run(bs []bench, res results) {
-	r.failed = map[bench]string{}
+	r.failed = map[string]int{}
+	gone := map[bench]bool{}
 	for round := 1; round <= r.rounds; round++ {
 		for _, b := range bs {
-			if _, failed := r.failed[b]; failed {
-				continue
-			}
-			if r.bins[b.pkg] == "" {
-				r.failed[b] = "its package did not build"
+			if gone[b] || r.bins[b.pkg] == "" {
+				gone[b] = true
+				r.failed[b.name] = r.rounds
 				continue
 			}
 			if err := r.runOne(b, res); err != nil {
-				r.failed[b] = err.Error()
-				fmt.Fprintf(r.progress, "bench: %s: %v\n", b.name, err)
+				fmt.Fprintf(r.progress, "round %d/%d  %-45s FAILED: %v\n", round, r.rounds, b.name, err)
+				if errors.Is(err, errNoResult) {
+					gone[b] = true
+					r.failed[b.name] = r.rounds
+				} else {
+					r.failed[b.name]++
+				}
 				continue
 			}
 			fmt.Fprintf(r.progress, "round %d/%d  %-45s %s\n", round, r.rounds, b.name, latest(res, b.name))
@@ -78,10 +86,14 @@ func (r *runner) run(bs []bench, res results) {
 	}
 }
 
-// runOne runs one benchmark once in its package's directory.
+// errNoResult: the benchmark does not exist or reported nothing.
+var errNoResult = errors.New("no result: the benchmark does not exist or reported nothing")
+
+// runOne runs one benchmark once in its package's directory. Every benchmark takes a
+// few seconds; the timeout turns a stall into a failure with a goroutine dump in the log.
 func (r *runner) runOne(b bench, res results) error {
 	cmd := exec.Command(r.bins[b.pkg], "-test.run", "^$", "-test.bench", pattern(b.name),
-		"-test.benchtime", r.benchtime, "-test.count", "1", "-test.timeout", "10m")
+		"-test.benchtime", r.benchtime, "-test.count", "1", "-test.timeout", "60s")
 	cmd.Dir = filepath.Join(r.root, b.pkg)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -95,7 +107,7 @@ func (r *runner) runOne(b bench, res results) error {
 		return fmt.Errorf("%v\n%s", err, tail(out.String(), 20))
 	}
 	if one[b.name] == nil {
-		return fmt.Errorf("no result: the benchmark does not exist or reported nothing")
+		return errNoResult
 	}
 	for unit, vs := range one[b.name] {
 		if res[b.name] == nil {

@@ -100,8 +100,9 @@ func benchmarks(specs []spec) []bench {
 // row is a spec's cells.
 type row struct{ figure, value, limit, ratio, target, result string }
 
-// rows computes the table from the medians in res.
-func rows(specs []spec, res results) []row {
+// rows computes the table from the medians in res; failed counts failed runs by
+// benchmark name, and a row says which of its benchmarks had any.
+func rows(specs []spec, res results, failed map[string]int) []row {
 	var out []row
 	for _, s := range specs {
 		med, lo, hi, n, ok := res.figure(s.bench.name, s.bench.unit)
@@ -110,7 +111,7 @@ func rows(specs []spec, res results) []row {
 		}
 		r := row{figure: s.figure, limit: "—", ratio: "—", target: s.target, result: "—"}
 		if !ok {
-			r.value, r.result = "not measured", "**not measured**"
+			r.value, r.result = "not measured", "**not measured**"+failures(s, failed)
 			out = append(out, r)
 			continue
 		}
@@ -126,10 +127,24 @@ func rows(specs []spec, res results) []row {
 		} else if len(s.limits) > 0 {
 			r.limit = "not measured"
 		}
-		r.result = verdict(s, med, limit, haveLimit)
+		r.result = verdict(s, med, limit, haveLimit) + failures(s, failed)
 		out = append(out, r)
 	}
 	return out
+}
+
+// failures notes the failed runs of a row's benchmarks, or returns "".
+func failures(s spec, failed map[string]int) string {
+	var notes []string
+	for _, b := range append([]bench{s.bench}, s.limits...) {
+		if k := failed[b.name]; k > 0 {
+			notes = append(notes, fmt.Sprintf("%s: %d failed", strings.TrimPrefix(b.name, "Benchmark"), k))
+		}
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return "; **runs failed** (" + strings.Join(notes, ", ") + ")"
 }
 
 // lowest returns the lowest median among the benchmarks; a record is a reading, so
