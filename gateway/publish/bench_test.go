@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -18,7 +19,6 @@ const (
 	benchRecord   = 40   // bytes of one reading
 	benchBatch    = 1000 // records per MQTT message
 	benchInflight = 32
-	benchAppend   = 100 // records per Append
 )
 
 var benchTopic = wire.Topic(testSite, testGateway, wire.KindReadings)
@@ -66,8 +66,15 @@ func waitCount(b *testing.B, n *atomic.Int64, want int64) bool {
 }
 
 // BenchmarkPipeline measures readings/s from a producer through the outbox (durable),
-// the publisher and a mochi broker to a subscriber. One op is one reading.
+// the publisher and a mochi broker to a subscriber; the producer appends batches of
+// 100 or 1000 readings. One op is one reading.
 func BenchmarkPipeline(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("append=%d", n), func(b *testing.B) { benchPipeline(b, n) })
+	}
+}
+
+func benchPipeline(b *testing.B, benchAppend int) {
 	broker, addr := startBroker(b, "127.0.0.1:0", nil)
 	var got atomic.Int64
 	countingSubscriber(b, addr, &got)
