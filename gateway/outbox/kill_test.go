@@ -47,6 +47,20 @@ func TestKillChild(t *testing.T) {
 	}
 }
 
+// accepted is one append the child reported: batch k stored at first..first+n-1.
+type accepted struct{ k, first, n int }
+
+func readAccepted(sc *bufio.Scanner) []accepted {
+	var acc []accepted
+	for sc.Scan() {
+		var a accepted
+		if _, err := fmt.Sscanf(sc.Text(), "%d %d %d", &a.k, &a.first, &a.n); err == nil {
+			acc = append(acc, a)
+		}
+	}
+	return acc
+}
+
 func TestKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
@@ -61,7 +75,6 @@ func TestKill(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	type accepted struct{ k, first, n int }
 	var acc []accepted
 	sc := bufio.NewScanner(stdout)
 	deadline := time.Now().Add(20 * time.Second)
@@ -75,12 +88,7 @@ func TestKill(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	for sc.Scan() { // lines written before the kill count too
-		var a accepted
-		if _, err := fmt.Sscanf(sc.Text(), "%d %d %d", &a.k, &a.first, &a.n); err == nil {
-			acc = append(acc, a)
-		}
-	}
+	acc = append(acc, readAccepted(sc)...) // lines written before the kill count too
 	_ = cmd.Wait()
 	if len(acc) < 10 {
 		t.Fatalf("child accepted only %d appends before the deadline", len(acc))
