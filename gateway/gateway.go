@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -113,19 +112,28 @@ func (g *gw) publisher() (*publish.Publisher, error) {
 		Broker: g.broker(), ClientID: g.cfg.MQTT.ClientID, TLS: tlsConf,
 		Will: &publish.Message{Topic: statusTopic, Payload: will},
 		OnConnect: func(ctx context.Context, c publish.Client) error {
-			online, err := g.status(wire.StateOnline)
-			if err != nil {
-				return err
-			}
-			t := c.Publish(statusTopic, 1, true, online)
-			if !t.WaitTimeout(10 * time.Second) {
-				return errors.New("gateway: no PUBACK for the online status within 10s")
-			}
-			return t.Error()
+			return g.publishStatus(c, statusTopic, wire.StateOnline)
 		},
+		OnStop: func(ctx context.Context, c publish.Client) error {
+			return g.publishStatus(c, statusTopic, wire.StateOffline)
+		},
+		Username: g.cfg.MQTT.Username, Password: g.cfg.MQTT.Password,
 		BatchSize: g.cfg.MQTT.BatchSize, MaxInflight: g.cfg.MQTT.MaxInflight,
 		KeepAlive: g.cfg.MQTT.KeepAlive.Duration, Logger: g.log, Metrics: g.m.publish,
 	})
+}
+
+// publishStatus publishes the gateway's retained status and waits for the PUBACK.
+func (g *gw) publishStatus(c publish.Client, topic, state string) error {
+	p, err := g.status(state)
+	if err != nil {
+		return err
+	}
+	t := c.Publish(topic, 1, true, p)
+	if !t.WaitTimeout(10 * time.Second) {
+		return fmt.Errorf("gateway: no PUBACK for the %s status within 10s", state)
+	}
+	return t.Error()
 }
 
 func (g *gw) status(state string) ([]byte, error) {

@@ -88,8 +88,8 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // let the subscriber take the last PUBACKed messages
 	mu.Lock()
 	defer mu.Unlock()
-	if len(status) == 0 || status[0].State != wire.StateOnline {
-		t.Errorf("status messages %+v, want online first", status)
+	if len(status) < 2 || status[0].State != wire.StateOnline || status[len(status)-1].State != wire.StateOffline {
+		t.Errorf("status messages %+v, want online first and offline (a clean stop) last", status)
 	}
 	want := map[string][]string{
 		"cold-room-1": {"(01)09506000134352(10)DEMO-A1", "(01)09506000134369(10)DEMO-A2"},

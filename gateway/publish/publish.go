@@ -51,6 +51,12 @@ type Options struct {
 	// OnConnect runs after every connect before any record is sent; the gateway
 	// publishes its retained "online" status there. An error drops the connection.
 	OnConnect func(ctx context.Context, c Client) error
+	// OnStop runs once on a clean stop (ctx done), after the last PUBACKs and before
+	// the disconnect; the gateway publishes its retained "offline" status there.
+	OnStop func(ctx context.Context, c Client) error
+	// Username and Password, when the broker wants them (TLS client certificates are
+	// the identity lotsense recommends).
+	Username, Password string
 	// Streams lists the streams drained, highest priority first; by default alarms,
 	// events, readings.
 	Streams     []outbox.Stream
@@ -176,6 +182,9 @@ func (p *Publisher) clientOptions(lost chan<- error) *mqtt.ClientOptions {
 	if p.opts.TLS != nil {
 		o.SetTLSConfig(p.opts.TLS)
 	}
+	if p.opts.Username != "" {
+		o.SetUsername(p.opts.Username).SetPassword(p.opts.Password)
+	}
 	if w := p.opts.Will; w != nil {
 		o.SetBinaryWill(w.Topic, w.Payload, 1, true)
 	}
@@ -200,7 +209,16 @@ func (p *Publisher) session(ctx context.Context, notify <-chan struct{}) (connec
 	p.log.Info("publish: connected", "broker", p.opts.Broker, "client", p.opts.ClientID)
 	d := newDrain(p, c)
 	defer func() {
-		d.finish(ctx.Err() != nil && err == nil)
+		stopping := ctx.Err() != nil && err == nil
+		d.finish(stopping)
+		if h := p.opts.OnStop; stopping && h != nil {
+			// A clean stop sends no will: say goodbye ourselves (retained "offline").
+			sctx, cancel := context.WithTimeout(context.Background(), p.opts.Timeout)
+			if herr := h(sctx, c); herr != nil {
+				p.log.Warn("publish: on-stop hook", "err", herr)
+			}
+			cancel()
+		}
 		c.Disconnect(250)
 	}()
 	if h := p.opts.OnConnect; h != nil {
