@@ -193,3 +193,31 @@ func TestBadPayloadsAreDeadLetteredAndIngestGoesOn(t *testing.T) {
 		t.Fatalf("the good batch after the bad ones: %+v, want 2 readings stored", srcs)
 	}
 }
+
+// A gateway that goes offline raises one alert; the same retained "offline" delivered
+// again (a cloud restart) does not raise another.
+func TestGatewayOfflineAlertsOncePerChange(t *testing.T) {
+	ctx := context.Background()
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	topic := wire.Topic("site-1", "gw-1", wire.KindStatus)
+	status := func(state string) Message {
+		p, _ := json.Marshal(wire.Status{V: 1, Site: "site-1", Gateway: "gw-1", Boot: "b", State: state, Time: t0})
+		return Message{Topic: topic, Payload: p, Received: t0}
+	}
+	for _, s := range []string{"online", "offline", "offline", "online", "offline"} {
+		if err := in.Process(ctx, []Message{status(s)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	al, err := st.Alerts(ctx, store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(al) != 2 || al[0].Kind != "gateway_offline" {
+		t.Fatalf("alerts %+v, want 2 gateway_offline alerts (one per change to offline)", al)
+	}
+	gws, _ := st.Gateways(ctx)
+	if len(gws) != 1 || gws[0].State != "offline" {
+		t.Fatalf("gateways %+v, want gw-1 offline", gws)
+	}
+}

@@ -57,11 +57,12 @@ func (b *txBatch) status(ctx context.Context, site, gateway string, msg Message)
 	// The last will was composed when the gateway connected, so its time is old; the
 	// order messages reach us in is the order that counts.
 	st.Time = msg.Received
-	if err := b.tx.SetGatewayStatus(ctx, st); err != nil {
+	prev, err := b.tx.SetGatewayStatus(ctx, st)
+	if err != nil {
 		return err
 	}
-	if st.State != wire.StateOffline {
-		return nil
+	if st.State != wire.StateOffline || prev == wire.StateOffline {
+		return nil // only a change to offline is news
 	}
 	a := store.Alert{
 		Kind: "gateway_offline", Severity: store.SeverityWarning, Site: site,

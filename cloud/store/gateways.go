@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/lotsense/lotsense/gateway/wire"
@@ -11,25 +13,32 @@ import (
 // the one stored is ignored, so a retained "online" replayed after a last-will
 // "offline" cannot flip the state back.
 func (s *Store) SetGatewayStatus(ctx context.Context, st *wire.Status) error {
-	return setGatewayStatus(ctx, s.w, st)
+	_, err := setGatewayStatus(ctx, s.w, st)
+	return err
 }
 
-// SetGatewayStatus records a gateway's status message within the transaction.
-func (t *Tx) SetGatewayStatus(ctx context.Context, st *wire.Status) error {
+// SetGatewayStatus records a gateway's status message within the transaction and
+// returns the state it replaced ("" for a gateway not seen before), so the caller can
+// tell a change from a repeat (a retained status delivered again after a restart).
+func (t *Tx) SetGatewayStatus(ctx context.Context, st *wire.Status) (prev string, err error) {
 	return setGatewayStatus(ctx, t.tx, st)
 }
 
-func setGatewayStatus(ctx context.Context, db execer, st *wire.Status) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO gateways (site, gateway, state, boot, version, config, pending, updated)
+func setGatewayStatus(ctx context.Context, db dbtx, st *wire.Status) (prev string, err error) {
+	err = db.QueryRowContext(ctx, `SELECT state FROM gateways WHERE site = ? AND gateway = ?`, st.Site, st.Gateway).Scan(&prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: gateway %s/%s status: %w", st.Site, st.Gateway, err)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO gateways (site, gateway, state, boot, version, config, pending, updated)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (site, gateway) DO UPDATE SET state = excluded.state, boot = excluded.boot, version = excluded.version,
 	config = excluded.config, pending = excluded.pending, updated = excluded.updated
 WHERE excluded.updated >= gateways.updated`,
 		st.Site, st.Gateway, st.State, st.Boot, st.Version, st.Config, int64(st.Pending), micros(st.Time))
 	if err != nil {
-		return fmt.Errorf("store: gateway %s/%s status: %w", st.Site, st.Gateway, err)
+		return "", fmt.Errorf("store: gateway %s/%s status: %w", st.Site, st.Gateway, err)
 	}
-	return nil
+	return prev, nil
 }
 
 // Gateways lists every gateway's last status.

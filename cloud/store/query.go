@@ -164,6 +164,12 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// dbtx adds queries to execer.
+type dbtx interface {
+	execer
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // AddDeadLetter keeps a refused payload with the reason it was refused.
 func (s *Store) AddDeadLetter(ctx context.Context, topic, reason string, payload []byte, at time.Time) error {
 	return addDeadLetter(ctx, s.w, topic, reason, payload, at)
