@@ -6,6 +6,7 @@ package broker
 import (
 	"fmt"
 	"log/slog"
+	"math"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
@@ -33,8 +34,15 @@ func Start(o Options) (*Broker, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	// mochi drops a QoS 1 message for a subscriber whose queue is full, after the
+	// publisher already had its PUBACK: that would lose readings while ingest is slow.
+	// Give subscribers the largest queues mochi allows; it logs "client store quota
+	// reached" should even these fill.
+	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumInflight = math.MaxUint16
+	caps.MaximumClientWritesPending = 1 << 15 // a channel of this many pointers per client
 	srv := mqtt.New(&mqtt.Options{
-		InlineClient: false,
+		Capabilities: caps,
 		Logger:       o.Logger.With("component", "broker"),
 	})
 	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
