@@ -1,9 +1,11 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,25 +27,120 @@ const (
 	subClientID = "test-subscriber"
 )
 
-// gate lets only the subscriber in until it is open, so that after a broker restart
-// nothing is published before the subscriber is back.
+// gate lets only the subscriber in until the subscriber has subscribed on this
+// broker instance, so that after a broker restart nothing is published before the
+// subscriber is back. Each broker instance needs a gate of its own.
 type gate struct {
 	server.HookBase
-	open *atomic.Bool
+	open atomic.Bool
 }
 
 func (g *gate) ID() string { return "gate" }
 func (g *gate) Provides(b byte) bool {
-	return b == server.OnConnectAuthenticate || b == server.OnACLCheck
+	return b == server.OnConnectAuthenticate || b == server.OnACLCheck || b == server.OnSubscribed
 }
 func (g *gate) OnConnectAuthenticate(cl *server.Client, _ packets.Packet) bool {
-	return g.open.Load() || string(cl.Properties.Username) == subClientID || cl.ID == subClientID
+	return g.open.Load() || cl.ID == subClientID
 }
 func (g *gate) OnACLCheck(*server.Client, string, bool) bool { return true }
 
-// startBroker runs a mochi broker on addr ("127.0.0.1:0" for any port); it returns
-// the broker and its bound address. With g nil every client is allowed.
-func startBroker(t testing.TB, addr string, g *gate) (*server.Server, string) {
+// OnSubscribed runs once the subscription is registered (before the SUBACK), so
+// every message published after the gate opens reaches the subscriber.
+func (g *gate) OnSubscribed(cl *server.Client, _ packets.Packet, _ []byte) {
+	if cl.ID == subClientID {
+		g.open.Store(true)
+	}
+}
+
+// recorder records every record the gateway client published to one broker
+// instance. It runs as an OnPublish hook, which mochi calls before it sends the
+// PUBACK, so a record the publisher saw acknowledged is always recorded. Once more
+// than cutAt readings were received (see cutAfter) it calls onCut in its own goroutine
+// and from then on still records what arrives but has the broker drop it without a
+// PUBACK, as a dying broker would.
+type recorder struct {
+	server.HookBase
+	mu    sync.Mutex
+	got   []received // every record received
+	acked []received // the records of the messages let through to be PUBACKed
+	errs  []error
+	cutAt int
+	onCut func()
+	cut   bool
+}
+
+func (r *recorder) ID() string           { return "recorder" }
+func (r *recorder) Provides(b byte) bool { return b == server.OnPublish }
+
+// cutAfter arranges for f to run once more than n readings were received.
+func (r *recorder) cutAfter(n int, f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cutAt, r.onCut = n, f
+}
+
+func (r *recorder) OnPublish(cl *server.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.ID != testGateway {
+		return pk, nil
+	}
+	_, _, kind, err := wire.ParseTopic(pk.TopicName)
+	var add []received
+	if err == nil {
+		add, err = decodeRecords(kind, bytes.Clone(pk.Payload))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("topic %q: %w", pk.TopicName, err))
+	}
+	r.got = append(r.got, add...)
+	if r.cut {
+		return pk, packets.ErrRejectPacket // no PUBACK, not forwarded
+	}
+	r.acked = append(r.acked, add...)
+	if r.onCut != nil && count(r.got, wire.KindReadings) > r.cutAt {
+		r.cut = true
+		go r.onCut()
+	}
+	return pk, nil
+}
+
+// records returns every record the broker received so far, those it let through to
+// be PUBACKed, and the errors decoding payloads.
+func (r *recorder) records() (got, acked []received, errs []error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...), append([]received(nil), r.acked...), append([]error(nil), r.errs...)
+}
+
+// startBroker runs a mochi broker on addr ("127.0.0.1:0" for any port) with the
+// given extra hooks; it returns the broker and its bound address. With g nil every
+// client is allowed.
+func startBroker(t testing.TB, addr string, g *gate, hooks ...server.Hook) (*server.Server, string) {
+	t.Helper()
+	ln := listen(t, addr)
+	return serveBroker(t, ln, g, hooks...), ln.Addr().String()
+}
+
+// listen listens on addr; the port of a broker just closed may linger briefly.
+func listen(t testing.TB, addr string) net.Listener {
+	t.Helper()
+	for i := 0; ; i++ {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			return ln
+		}
+		if i == 50 {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// serveBroker runs a mochi broker on ln with the given extra hooks. Closing ln
+// before the broker refuses new connections at once; mochi's own Close leaves a
+// window in which it accepts a connection and never answers it.
+func serveBroker(t testing.TB, ln net.Listener, g *gate, hooks ...server.Hook) *server.Server {
 	t.Helper()
 	caps := server.NewDefaultServerCapabilities()
 	caps.MaximumClientWritesPending = 1 << 16
@@ -54,23 +151,21 @@ func startBroker(t testing.TB, addr string, g *gate) (*server.Server, string) {
 	} else {
 		err = s.AddHook(new(auth.AllowHook), nil)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
-	for i := 0; ; i++ { // the old broker's port may linger briefly
-		if err = s.AddListener(l); err == nil || i == 50 {
-			break
+	for _, h := range hooks {
+		if err == nil {
+			err = s.AddHook(h, nil)
 		}
-		time.Sleep(20 * time.Millisecond)
+	}
+	if err == nil {
+		err = s.AddListener(listeners.NewNet("tcp", ln))
+	}
+	if err == nil {
+		err = s.Serve()
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Serve(); err != nil {
-		t.Fatal(err)
-	}
-	return s, l.Address()
+	return s
 }
 
 // testEncoder encodes readings with wire.ReadingEncoder (each record is a sensor id)
@@ -119,21 +214,23 @@ type subscriber struct {
 	mu   sync.Mutex
 	got  []received
 	errs []error
-	// onCount, when set, is called once (in its own goroutine) as soon as more
-	// than atCount records arrived.
-	onCount func()
-	atCount int
 }
 
-func subscribe(t testing.TB, addr string, g *gate) *subscriber {
+// subscribe connects a subscriber to every topic of the test gateway; it reconnects
+// and subscribes again by itself.
+func subscribe(t testing.TB, addr string) *subscriber {
 	t.Helper()
 	sub := &subscriber{}
+	subscribed := make(chan struct{}, 1)
 	o := mqtt.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(subClientID).
 		SetCleanSession(true).SetAutoReconnect(true).SetMaxReconnectInterval(50 * time.Millisecond).
 		SetOnConnectHandler(func(c mqtt.Client) {
 			tok := c.Subscribe(wire.TopicPrefix+"/+/+/+", 1, sub.handle)
-			if tok.WaitTimeout(5*time.Second) && tok.Error() == nil && g != nil {
-				g.open.Store(true)
+			if tok.WaitTimeout(5*time.Second) && tok.Error() == nil {
+				select {
+				case subscribed <- struct{}{}:
+				default:
+				}
 			}
 		})
 	sub.c = mqtt.NewClient(o)
@@ -141,6 +238,13 @@ func subscribe(t testing.TB, addr string, g *gate) *subscriber {
 		t.Fatalf("subscriber connect: %v", tok.Error())
 	}
 	t.Cleanup(func() { sub.c.Disconnect(0) })
+	// Connect returns before the on-connect handler subscribed: wait for the SUBACK,
+	// or a publisher started next could publish before anybody listens.
+	select {
+	case <-subscribed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("subscriber: no SUBACK")
+	}
 	return sub
 }
 
@@ -156,10 +260,6 @@ func (sub *subscriber) handle(_ mqtt.Client, m mqtt.Message) {
 		sub.errs = append(sub.errs, err)
 	}
 	sub.got = append(sub.got, add...)
-	if sub.onCount != nil && len(sub.got) > sub.atCount {
-		go sub.onCount()
-		sub.onCount = nil
-	}
 }
 
 func decodeRecords(kind wire.Kind, p []byte) ([]received, error) {
