@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -61,25 +62,77 @@ func (s *Store) Gateways(ctx context.Context) ([]Gateway, error) {
 	return out, rows.Err()
 }
 
-// Sources summarises the readings stored per gateway outbox, including how many
-// sequence numbers inside the stored range are missing (still in flight, or lost).
+// Sources summarises the readings stored per gateway outbox, including the sequence
+// numbers missing (still in flight, or lost) and their ranges.
 func (s *Store) Sources(ctx context.Context) ([]SourceStats, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT s.site, s.gateway, s.epoch, count(r.seq), coalesce(min(r.seq), 0), coalesce(max(r.seq), 0)
+	rows, err := s.r.QueryContext(ctx, `SELECT s.id, s.site, s.gateway, s.epoch, count(r.seq), coalesce(min(r.seq), 0), coalesce(max(r.seq), 0),
+	coalesce(max(r.time), 0)
 FROM sources s LEFT JOIN readings r ON r.source_id = s.id GROUP BY s.id ORDER BY s.site, s.gateway, s.first_seen`)
 	if err != nil {
 		return nil, fmt.Errorf("store: source stats: %w", err)
 	}
-	defer rows.Close()
 	out := []SourceStats{}
+	var newest []int64
 	for rows.Next() {
 		var st SourceStats
-		if err := rows.Scan(&st.Site, &st.Gateway, &st.Epoch, &st.Readings, &st.MinSeq, &st.MaxSeq); err != nil {
+		var last int64
+		if err := rows.Scan(&st.ID, &st.Site, &st.Gateway, &st.Epoch, &st.Readings, &st.MinSeq, &st.MaxSeq, &last); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("store: scan source stats: %w", err)
 		}
-		if st.Readings > 0 {
-			st.Missing = int64(st.MaxSeq-st.MinSeq+1) - st.Readings
-		}
+		st.Missing = int64(st.MaxSeq) - st.Readings
 		out = append(out, st)
+		newest = append(newest, last)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: source stats: %w", err)
+	}
+	for i := range out {
+		if out[i].Missing > 0 {
+			if out[i].Gaps, err = s.gaps(ctx, &out[i], fromMicros(newest[i])); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// gaps finds the missing sequence ranges of one outbox (a window over its readings).
+func (s *Store) gaps(ctx context.Context, st *SourceStats, newest time.Time) ([]Gap, error) {
+	var gaps []Gap
+	if st.MinSeq > 1 {
+		gaps = append(gaps, Gap{From: 1, To: st.MinSeq - 1, Count: st.MinSeq - 1})
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, time, next_seq, next_time FROM (
+	SELECT seq, time, lead(seq) OVER w AS next_seq, lead(time) OVER w AS next_time
+	FROM readings WHERE source_id = ? WINDOW w AS (ORDER BY seq)
+) WHERE next_seq > seq + 1 ORDER BY seq LIMIT ?`, st.ID, MaxGaps)
+	if err != nil {
+		return nil, fmt.Errorf("store: gaps of %s/%s: %w", st.Site, st.Gateway, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq, next uint64
+		var before, after int64
+		if err := rows.Scan(&seq, &before, &next, &after); err != nil {
+			return nil, fmt.Errorf("store: scan gap: %w", err)
+		}
+		b := fromMicros(before)
+		gaps = append(gaps, Gap{From: seq + 1, To: next - 1, Count: next - seq - 1, Before: &b, After: fromMicros(after)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: gaps of %s/%s: %w", st.Site, st.Gateway, err)
+	}
+	if len(gaps) > 0 && gaps[0].From == 1 {
+		var first int64
+		if err := s.r.QueryRowContext(ctx, `SELECT time FROM readings WHERE source_id = ? AND seq = ?`, st.ID, st.MinSeq).Scan(&first); err != nil {
+			return nil, fmt.Errorf("store: first reading of %s/%s: %w", st.Site, st.Gateway, err)
+		}
+		gaps[0].After = fromMicros(first)
+	}
+	for i := range gaps {
+		gaps[i].PossibleLoss = !gaps[i].After.IsZero() && newest.Sub(gaps[i].After) > LossAfter
+	}
+	return gaps, nil
 }

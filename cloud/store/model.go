@@ -119,11 +119,37 @@ type Gateway struct {
 // SourceStats summarises the readings stored from one gateway outbox (epoch): Missing
 // counts sequence numbers between MinSeq and MaxSeq not (yet) stored.
 type SourceStats struct {
+	ID       int64  `json:"-"`
 	Site     string `json:"site"`
 	Gateway  string `json:"gateway"`
 	Epoch    string `json:"epoch"`
 	Readings int64  `json:"readings"`
 	MinSeq   uint64 `json:"min_seq"`
 	MaxSeq   uint64 `json:"max_seq"`
-	Missing  int64  `json:"missing"`
+	// Missing counts the sequence numbers from 1 to MaxSeq not stored.
+	Missing int64 `json:"missing"`
+	// Gaps lists the missing ranges (the first MaxGaps of them), oldest first.
+	Gaps []Gap `json:"gaps,omitempty"`
 }
+
+// MaxGaps bounds the gap ranges reported per gateway outbox.
+const MaxGaps = 100
+
+// Gap is a range of sequence numbers of one gateway outbox not stored. A gateway sends
+// each stream in order, so a gap lives only for the seconds its in-flight messages
+// take; one whose next stored reading is well behind the newest (LossAfter) is
+// reported as possible loss.
+type Gap struct {
+	From  uint64 `json:"from"`
+	To    uint64 `json:"to"`
+	Count uint64 `json:"count"`
+	// Before and After are the times of the stored readings either side (After is
+	// zero for a gap at the start).
+	Before       *time.Time `json:"before,omitempty"`
+	After        time.Time  `json:"after"`
+	PossibleLoss bool       `json:"possible_loss"`
+}
+
+// LossAfter is how far behind the newest reading of its outbox a gap must lie to be
+// reported as possible loss rather than data still in flight.
+const LossAfter = 2 * time.Minute
