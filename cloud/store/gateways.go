@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"time"
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/lotsense/lotsense/gateway/wire"
 )
