@@ -11,6 +11,7 @@ type Config struct {
 	Gateway   string     `yaml:"gateway"` // gateway id, same rule; unique within the site
 	MQTT      MQTT       `yaml:"mqtt"`
 	Outbox    Outbox     `yaml:"outbox"`
+	API       API        `yaml:"api"`
 	Locations []Location `yaml:"locations"`
 	Sensors   []Sensor   `yaml:"sensors"`
 
@@ -49,6 +50,19 @@ type Outbox struct {
 	// MaxBytes bounds the outbox on disk; default 1GiB, at least 1MiB.
 	MaxBytes ByteSize `yaml:"max_bytes"`
 }
+
+// APIOff as api.listen turns the gateway's local HTTP API off (so does "").
+const APIOff = "off"
+
+// API is the gateway's local HTTP API: GET /metrics (Prometheus), /healthz and /status.
+type API struct {
+	// Listen is host:port; default 127.0.0.1:9108 (this machine only). "off" or ""
+	// turns the API off; 0.0.0.0:9108 listens on every interface.
+	Listen string `yaml:"listen"`
+}
+
+// Enabled reports whether the local API is to listen.
+func (a API) Enabled() bool { return a.Listen != "" && a.Listen != APIOff }
 
 // Location kinds.
 const (

@@ -19,6 +19,7 @@ const (
 	DefaultBatchSize   = 1000
 	DefaultMaxInflight = 8
 	DefaultMaxBytes    = GiB
+	DefaultAPIListen   = "127.0.0.1:9108"
 	DefaultInterval    = 10 * time.Second
 	DefaultSetpoint    = 3.0
 	DefaultAmbient     = 22.0
@@ -60,6 +61,7 @@ func (c *Config) Init() error {
 	k.id("gateway", c.Gateway)
 	k.mqtt()
 	k.outbox()
+	k.api()
 	k.locations()
 	k.sensors()
 	if len(k.errs) > 0 {
@@ -178,6 +180,21 @@ func (k *checker) outbox() {
 	}
 	if o.MaxBytes < MiB {
 		k.errorf("outbox.max_bytes", "want at least 1MiB, got %d bytes", int64(o.MaxBytes))
+	}
+}
+
+func (k *checker) api() {
+	a := &k.c.API
+	if k.unset("api.listen", a.Listen == "") {
+		a.Listen = DefaultAPIListen
+	}
+	if !a.Enabled() {
+		return
+	}
+	// Port 0 picks a free port (tests); the gateway logs the address it got.
+	host, port, err := net.SplitHostPort(a.Listen)
+	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || host == "" || strings.ContainsAny(host, " /?#@[]") {
+		k.errorf("api.listen", "want host:port like 127.0.0.1:9108 (0.0.0.0:9108 for every interface) or off, got %q", a.Listen)
 	}
 }
 
