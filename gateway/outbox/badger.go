@@ -50,7 +50,9 @@ func (s slogBadger) Warningf(f string, a ...any) {
 func (slogBadger) Infof(string, ...any)  {}
 func (slogBadger) Debugf(string, ...any) {}
 
-// gcLoop runs Badger's value-log GC every interval until ctx is done.
+// gcLoop runs Badger's value-log GC every interval, and after a thinning pass, until
+// ctx is done: each run rewrites value-log files while Badger finds one at least half
+// garbage (acked or thinned segments).
 func (o *Outbox) gcLoop(ctx context.Context, every time.Duration) {
 	defer o.wg.Done()
 	t := time.NewTicker(every)
@@ -60,6 +62,7 @@ func (o *Outbox) gcLoop(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-o.gcKick:
 		}
 		for i := 0; i < 16 && ctx.Err() == nil; i++ {
 			err := o.db.RunValueLogGC(0.5)

@@ -18,6 +18,13 @@ type Metrics struct {
 	Full          Counter  // appends refused with ErrFull
 	Pending       Gauge    // records not yet acked, all streams
 	PendingBytes  Gauge    // bytes of stored segments not yet fully acked
+
+	// The disk budget (see Budget).
+	Refused       Counter // readings refused by the budget policy
+	Thinned       Counter // readings removed by thinning passes
+	ThinPasses    Counter // thinning passes that removed readings
+	BudgetAlarms  Counter // budget alarms raised
+	ExemptRefused Counter // alarms and events refused: even their headroom was used up
 }
 
 func add(c Counter, v float64) {

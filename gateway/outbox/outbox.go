@@ -51,6 +51,9 @@ type Options struct {
 	Logger     *slog.Logger  // slog.Default() when nil; Badger logs at warning and above
 	Metrics    Metrics       // nil fields are not reported
 	GCInterval time.Duration // value-log GC period; DefaultGCInterval when 0
+	// Budget says what happens when MaxBytes is reached (see budget.go); the zero
+	// value refuses routine readings past their share and thins nothing.
+	Budget Budget
 }
 
 // Record is one stored record. Data must not be modified: it may share memory with
@@ -70,7 +73,8 @@ type Outbox struct {
 
 	reqs     chan *request
 	ackKick  chan struct{}
-	ackTimer atomic.Bool // a forced commit of the ack cursors is scheduled
+	gcKick   chan struct{} // run value-log GC now (after a thinning pass)
+	ackTimer atomic.Bool   // a forced commit of the ack cursors is scheduled
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	cancel   context.CancelFunc
@@ -93,6 +97,9 @@ type segment struct {
 	first uint64
 	n     uint32
 	size  int64
+	gen   uint32 // bumped by each rewrite, so Read notices a stale copy
+	busy  bool   // being rewritten by a thinning pass: Read stops before it
+	thin  bool   // thinned (or found thin) already: passes skip it
 }
 
 func (s segment) last() uint64 { return s.first + uint64(s.n) - 1 }
@@ -104,6 +111,12 @@ type stream struct {
 	ackedDurable uint64    // the cursor as last stored
 	segs         []segment // live segments in order
 	cache        cachedSeg // the segment Read decoded last
+	bytes        int64     // this stream's part of Outbox.pendingBytes
+	readMark     uint64    // highest sequence number Read returned: maybe in flight, never thinned
+	thinnedTo    uint64    // last thinned sequence number while the thinning alarm is raised
+	refusing     bool      // the refusing alarm is raised
+	wantRefusing bool      // the last commit refused readings and accepted none
+	refusedCount int       // readings refused while the refusing alarm is raised
 }
 
 // Open opens (or creates) the outbox in dir. A new outbox gets a new random Epoch.
@@ -117,10 +130,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Outbox, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Budget.Policy == Thin && opts.Budget.Thinner == nil {
+		return nil, fmt.Errorf("outbox: open %s: budget policy thin needs a Thinner", dir)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("outbox: open %s: %w", dir, err)
 	}
-	db, err := badger.Open(BadgerOptions(dir, opts.Logger))
+	opts.Budget = opts.Budget.withDefaults()
+	db, err := badger.Open(badgerOptionsFor(dir, opts))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: open %s: %w", dir, err)
 	}
@@ -128,6 +145,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Outbox, error) {
 		db: db, log: opts.Logger, opts: opts,
 		reqs:    make(chan *request, 4096),
 		ackKick: make(chan struct{}, 1),
+		gcKick:  make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		streams: make(map[Stream]*stream),
 		subs:    make(map[chan struct{}]struct{}),
@@ -145,11 +163,13 @@ func Open(ctx context.Context, dir string, opts Options) (*Outbox, error) {
 }
 
 // Keys: 'e' the epoch; 'n'+stream the next sequence number; 'a'+stream the ack
-// cursor; 's'+stream+first(8, big-endian)+count(4) a segment.
+// cursor; 't'+stream the last thinned sequence number while the thinning alarm is
+// raised; 's'+stream+first(8, big-endian)+count(4) a segment.
 const (
 	keyEpoch   = 'e'
 	keyNext    = 'n'
 	keyAcked   = 'a'
+	keyThinned = 't'
 	keySegment = 's'
 	segKeyLen  = 14
 )
@@ -207,21 +227,25 @@ func (o *Outbox) loadItem(it *badger.Item) error {
 		v, err := it.ValueCopy(nil)
 		o.epoch = string(v)
 		return err
-	case len(k) == 2 && (k[0] == keyNext || k[0] == keyAcked):
+	case len(k) == 2 && (k[0] == keyNext || k[0] == keyAcked || k[0] == keyThinned):
 		v, err := it.ValueCopy(nil)
 		if err != nil || len(v) != 8 {
 			return fmt.Errorf("bad cursor %q (%d bytes): %w", k, len(v), err)
 		}
 		st := o.stream(Stream(k[1]))
-		if k[0] == keyNext {
+		switch k[0] {
+		case keyNext:
 			st.next = binary.BigEndian.Uint64(v)
-		} else {
+		case keyAcked:
 			st.acked = binary.BigEndian.Uint64(v)
+		default:
+			st.thinnedTo = binary.BigEndian.Uint64(v)
 		}
 	case len(k) == segKeyLen && k[0] == keySegment:
 		st := o.stream(Stream(k[1]))
 		seg := segment{first: binary.BigEndian.Uint64(k[2:]), n: binary.BigEndian.Uint32(k[10:]), size: it.ValueSize()}
 		st.segs = append(st.segs, seg)
+		st.bytes += seg.size
 		o.pendingBytes += seg.size
 	default:
 		o.log.Warn("outbox: ignoring unknown key", "key", fmt.Sprintf("%q", k))
@@ -256,7 +280,8 @@ func (o *Outbox) Acked(s Stream) uint64 {
 	return o.stream(s).acked
 }
 
-// Pending returns how many records of s are stored and not yet acked.
+// Pending returns how many sequence numbers of s are not yet acked; records removed
+// by thinning count until the ack cursor passes them.
 func (o *Outbox) Pending(s Stream) uint64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -220,30 +220,31 @@ func TestAckReopenResumesAfterCursor(t *testing.T) {
 	}
 }
 
+// TestErrFull fills the whole budget with events, which may use all of it.
 func TestErrFull(t *testing.T) {
 	ctx := context.Background()
 	o := open(t, t.TempDir(), Options{MaxBytes: 1000})
 	defer o.Close()
 	rec := make([]byte, 99) // 100 bytes with its length prefix
 	for i := 0; i < 10; i++ {
-		if _, err := o.Append(ctx, Readings, [][]byte{rec}); err != nil {
+		if _, err := o.Append(ctx, Events, [][]byte{rec}); err != nil {
 			t.Fatalf("append %d: %v", i, err)
 		}
 	}
-	_, err := o.Append(ctx, Readings, [][]byte{rec})
+	_, err := o.Append(ctx, Events, [][]byte{rec})
 	if !errors.Is(err, ErrFull) {
 		t.Fatalf("append past the budget: %v, want ErrFull", err)
 	}
-	if o.NextSeq(Readings) != 11 {
-		t.Fatalf("next seq %d after a refused append, want 11", o.NextSeq(Readings))
+	if o.NextSeq(Events) != 11 {
+		t.Fatalf("next seq %d after a refused append, want 11", o.NextSeq(Events))
 	}
-	if err := o.Ack(Readings, 10); err != nil {
+	if err := o.Ack(Events, 10); err != nil {
 		t.Fatal(err)
 	}
 	// The ack frees its segments in the writer's next commit; Append then succeeds.
-	first, err := o.Append(ctx, Readings, [][]byte{rec})
+	first, err := o.Append(ctx, Events, [][]byte{rec})
 	for i := 0; errors.Is(err, ErrFull) && i < 100; i++ {
-		first, err = o.Append(ctx, Readings, [][]byte{rec})
+		first, err = o.Append(ctx, Events, [][]byte{rec})
 	}
 	if err != nil || first != 11 {
 		t.Fatalf("append after ack: %d, %v", first, err)

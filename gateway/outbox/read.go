@@ -13,21 +13,31 @@ import (
 // segment holds more records than one read usually asks for.
 type cachedSeg struct {
 	first uint64
+	gen   uint32
 	data  []byte
 	offs  []uint32 // start of each record's length prefix
+}
+
+// readState is what one Read has gathered.
+type readState struct {
+	out           []Record
+	bytes         int
+	max, maxBytes int
 }
 
 // Read returns up to max records of s in sequence order, starting at from (or just
 // after the ack cursor when from is at or below it), and at most maxBytes of data
 // (but always at least one record when one exists; maxBytes <= 0 means no limit).
-// It returns no records when none is stored at from yet.
+// The records returned have contiguous sequence numbers: records removed by
+// thinning are skipped at the start and end the run elsewhere, so the next Read
+// from just after the last record returned continues past the gap. It returns no
+// records when none is stored at from yet.
 func (o *Outbox) Read(s Stream, from uint64, max, maxBytes int) ([]Record, error) {
 	if max <= 0 {
 		return nil, nil
 	}
-	var out []Record
-	var bytes int
-	for len(out) < max {
+	rs := &readState{max: max, maxBytes: maxBytes}
+	for retries := 0; len(rs.out) < max && retries < 64; {
 		seg, cached, ok := o.findSegment(s, &from)
 		if !ok {
 			break
@@ -37,27 +47,59 @@ func (o *Outbox) Read(s Stream, from uint64, max, maxBytes int) ([]Record, error
 			if cached, err = o.loadSegment(s, seg); errors.Is(err, badger.ErrKeyNotFound) {
 				break // acked and deleted meanwhile
 			} else if err != nil {
-				return out, err
+				return rs.out, err
 			}
-			o.mu.Lock()
-			o.stream(s).cache = cached
-			o.mu.Unlock()
 		}
-		for i := from - seg.first; i < uint64(seg.n) && len(out) < max; i++ {
-			d := cached.record(int(i))
-			if maxBytes > 0 && len(out) > 0 && bytes+len(d) > maxBytes {
-				return out, nil
-			}
-			bytes += len(d)
-			out = append(out, Record{Seq: seg.first + i, Data: d})
+		more, retry := o.take(s, seg, cached, from, rs)
+		if retry {
+			retries++
+			continue // rewritten meanwhile: read it again
+		}
+		if !more {
+			break
 		}
 		from = seg.last() + 1
 	}
-	return out, nil
+	return rs.out, nil
 }
 
-// findSegment moves *fromp past the ack cursor and returns the segment of s holding it and, when it is the cached
-// one, its decoded form.
+// take adds the records of seg from from on to rs, if seg is still what was loaded:
+// retry when a thinning pass rewrote it meanwhile. more is false when rs is complete.
+// It notes the records returned, which thinning must leave alone from now on.
+func (o *Outbox) take(s Stream, seg segment, c cachedSeg, from uint64, rs *readState) (more, retry bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	st := o.stream(s)
+	i, ok := segIndex(st, seg.first)
+	if !ok || st.segs[i].busy {
+		return false, false
+	}
+	if st.segs[i].gen != seg.gen {
+		return false, true
+	}
+	c.gen = seg.gen
+	st.cache = c
+	for i := from - seg.first; i < uint64(seg.n) && len(rs.out) < rs.max; i++ {
+		d := c.record(int(i))
+		if len(d) == 0 {
+			if len(rs.out) > 0 {
+				return false, false // a gap ends the run
+			}
+			continue
+		}
+		if rs.maxBytes > 0 && len(rs.out) > 0 && rs.bytes+len(d) > rs.maxBytes {
+			return false, false
+		}
+		rs.bytes += len(d)
+		rs.out = append(rs.out, Record{Seq: seg.first + i, Data: d})
+		st.readMark = max(st.readMark, seg.first+i)
+	}
+	return len(rs.out) < rs.max, false
+}
+
+// findSegment moves *fromp past the ack cursor and returns the segment of s holding
+// it and, when it is the cached one, its decoded form. A segment being thinned is
+// not returned.
 func (o *Outbox) findSegment(s Stream, fromp *uint64) (segment, cachedSeg, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -67,11 +109,11 @@ func (o *Outbox) findSegment(s Stream, fromp *uint64) (segment, cachedSeg, bool)
 	}
 	from := *fromp
 	i := sort.Search(len(st.segs), func(i int) bool { return st.segs[i].last() >= from })
-	if i == len(st.segs) || st.segs[i].first > from {
+	if i == len(st.segs) || st.segs[i].first > from || st.segs[i].busy {
 		return segment{}, cachedSeg{}, false
 	}
 	seg := st.segs[i]
-	if st.cache.data != nil && st.cache.first == seg.first {
+	if st.cache.data != nil && st.cache.first == seg.first && st.cache.gen == seg.gen {
 		return seg, st.cache, true
 	}
 	return seg, cachedSeg{}, true

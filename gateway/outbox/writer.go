@@ -23,6 +23,7 @@ type request struct {
 	recs   [][]byte
 	size   int64 // encoded bytes
 	first  uint64
+	force  bool // a budget alarm: not subject to the budget
 	err    error
 	done   chan struct{}
 }
@@ -39,8 +40,12 @@ func (o *Outbox) Append(ctx context.Context, s Stream, records [][]byte) (uint64
 		return 0, fmt.Errorf("outbox: append to stream %d: no records", s)
 	}
 	var size int64
-	for _, r := range records {
-		size += int64(len(r) + uvarintLen(uint64(len(r))))
+	for i, r := range records {
+		if len(r) == 0 {
+			// An empty record is the tombstone thinning leaves (see Budget).
+			return 0, fmt.Errorf("outbox: append to stream %d: record %d is empty", s, i)
+		}
+		size += recordSize(r)
 	}
 	if size > MaxAppendBytes {
 		return 0, fmt.Errorf("outbox: append to stream %d: %d bytes, at most %d in one call", s, size, MaxAppendBytes)
@@ -145,21 +150,31 @@ type plan struct {
 	acked   map[Stream]uint64
 	deletes map[Stream]int // segments deleted from the front
 	bytes   int64          // pending bytes added minus deleted
+	sbytes  map[Stream]int64
 	records int
 	more    bool // deletions left for a later commit
+
+	rewrites     []*rewrite    // thinned readings segments
+	thinnedTo    uint64        // new last thinned sequence number, or 0
+	clearThinned bool          // the thinning alarm is cleared
+	alarms       []BudgetAlarm // raised or cleared by this commit
+	refused      int           // readings refused by the budget
+	readingsIn   bool          // readings accepted
 }
 
 // commit stores the batch and any new ack cursors in one transaction, then answers
 // every request.
 func (o *Outbox) commit(batch []*request) {
+	rws := o.thinIfNeeded(batch)
 	p := plan{next: map[Stream]uint64{}, segs: map[Stream][]segment{}, vals: map[Stream][][]byte{},
-		acked: map[Stream]uint64{}, deletes: map[Stream]int{}}
+		acked: map[Stream]uint64{}, deletes: map[Stream]int{}, sbytes: map[Stream]int64{}}
 	o.mu.Lock()
+	batch = o.planBudget(&p, rws, batch)
 	o.planAppends(&p, batch)
 	o.planAcks(&p)
 	o.mu.Unlock()
 	var err error
-	if len(p.next)+len(p.acked)+len(p.deletes) > 0 {
+	if len(p.next)+len(p.acked)+len(p.deletes)+len(p.rewrites) > 0 || p.clearThinned {
 		start := time.Now()
 		err = o.db.Update(func(txn *badger.Txn) error { return o.write(txn, &p) })
 		observe(o.opts.Metrics.CommitSeconds, time.Since(start).Seconds())
@@ -170,7 +185,9 @@ func (o *Outbox) commit(batch []*request) {
 		o.log.Error("outbox: commit failed", "err", err)
 	} else {
 		o.apply(&p)
+		o.logBudget(&p)
 	}
+	o.unbusyRewrites(rws)
 	for _, r := range batch {
 		if r.err == nil && err != nil {
 			r.err, r.first = err, 0
@@ -182,7 +199,16 @@ func (o *Outbox) commit(batch []*request) {
 		o.notify()
 	}
 	o.reportPending()
-	if p.more {
+	o.mu.Lock()
+	kick := p.more || o.budgetKick()
+	o.mu.Unlock()
+	if len(p.rewrites) > 0 {
+		select {
+		case o.gcKick <- struct{}{}:
+		default:
+		}
+	}
+	if kick {
 		select {
 		case o.ackKick <- struct{}{}:
 		default:
@@ -194,9 +220,7 @@ func (o *Outbox) commit(batch []*request) {
 func (o *Outbox) planAppends(p *plan, batch []*request) {
 	var open = map[Stream][]byte{} // the segment being filled, per stream
 	for _, r := range batch {
-		if o.pendingBytes+p.bytes+r.size > o.opts.MaxBytes {
-			r.err = fmt.Errorf("%w: %d bytes pending, %d more would pass the budget of %d", ErrFull, o.pendingBytes+p.bytes, r.size, o.opts.MaxBytes)
-			add(o.opts.Metrics.Full, 1)
+		if r.err = o.admit(p, r); r.err != nil {
 			continue
 		}
 		next, ok := p.next[r.stream]
@@ -220,6 +244,7 @@ func (o *Outbox) planAppends(p *plan, batch []*request) {
 		}
 		p.next[r.stream] = next
 		p.bytes += r.size
+		p.sbytes[r.stream] += r.size
 		p.records += len(r.recs)
 	}
 	for s, v := range open {
@@ -240,6 +265,7 @@ func (o *Outbox) planAcks(p *plan) {
 		n := 0
 		for n < len(st.segs) && st.segs[n].last() <= st.acked && budget > 0 {
 			p.bytes -= st.segs[n].size
+			p.sbytes[s] -= st.segs[n].size
 			n++
 			budget--
 		}
@@ -254,6 +280,9 @@ func (o *Outbox) planAcks(p *plan) {
 
 // write puts the plan into txn.
 func (o *Outbox) write(txn *badger.Txn, p *plan) error {
+	if err := writeBudget(txn, p); err != nil {
+		return err
+	}
 	for s, segs := range p.segs {
 		for i, seg := range segs {
 			if err := txn.Set(segKey(s, seg.first, seg.n), p.vals[s][i]); err != nil {
@@ -299,7 +328,11 @@ func (o *Outbox) apply(p *plan) {
 	for s, a := range p.acked {
 		o.streams[s].ackedDurable = a
 	}
+	for s, b := range p.sbytes {
+		o.stream(s).bytes += b
+	}
 	o.pendingBytes += p.bytes
+	o.applyBudget(p)
 }
 
 func uvarintLen(v uint64) int {
