@@ -49,6 +49,14 @@ type Outbox struct {
 	Dir string `yaml:"dir"`
 	// MaxBytes bounds the outbox on disk; default 1GiB, at least 1MiB.
 	MaxBytes ByteSize `yaml:"max_bytes"`
+	// BudgetPolicy is what happens to routine readings once they use 90% of
+	// MaxBytes (the rest is kept for alarms and events, which are never dropped):
+	// "thin" (default) thins the oldest unsent readings to one per ThinTo per sensor
+	// and quantity (and keeps the first bad one too), declaring the removed sequence
+	// numbers in an alarm; "refuse" refuses new readings. Both count and alarm.
+	BudgetPolicy string `yaml:"budget_policy"`
+	// ThinTo is the interval thinning keeps one reading per; default 5m, 1s to 24h.
+	ThinTo Duration `yaml:"thin_to"`
 }
 
 // APIOff as api.listen turns the gateway's local HTTP API off (so does "").

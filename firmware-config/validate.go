@@ -19,6 +19,8 @@ const (
 	DefaultBatchSize   = 1000
 	DefaultMaxInflight = 8
 	DefaultMaxBytes    = GiB
+	DefaultBudget      = "thin"
+	DefaultThinTo      = 5 * time.Minute
 	DefaultAPIListen   = "127.0.0.1:9108"
 	DefaultInterval    = 10 * time.Second
 	DefaultSetpoint    = 3.0
@@ -180,6 +182,18 @@ func (k *checker) outbox() {
 	}
 	if o.MaxBytes < MiB {
 		k.errorf("outbox.max_bytes", "want at least 1MiB, got %d bytes", int64(o.MaxBytes))
+	}
+	if k.unset("outbox.budget_policy", o.BudgetPolicy == "") {
+		o.BudgetPolicy = DefaultBudget
+	}
+	if o.BudgetPolicy != "thin" && o.BudgetPolicy != "refuse" {
+		k.errorf("outbox.budget_policy", "want thin or refuse, got %q", o.BudgetPolicy)
+	}
+	if k.unset("outbox.thin_to", o.ThinTo.Duration == 0) {
+		o.ThinTo.Duration = DefaultThinTo
+	}
+	if d := o.ThinTo.Duration; d < time.Second || d > 24*time.Hour {
+		k.errorf("outbox.thin_to", "want a duration from 1s to 24h, got %v", d)
 	}
 }
 
