@@ -58,7 +58,7 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	g.sync.refresh()
 	g.binder = NewBinder(lotsByLocation(cfg))
 
-	ob, err := outbox.Open(ctx, cfg.Outbox.Dir, outbox.Options{MaxBytes: int64(cfg.Outbox.MaxBytes), Logger: g.log, Metrics: g.m.outbox})
+	ob, err := outbox.Open(ctx, cfg.Outbox.Dir, g.outboxOptions())
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}

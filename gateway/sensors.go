@@ -26,6 +26,7 @@ type sensorRun struct {
 	mu     sync.Mutex
 	latest []drivers.Reading // the last poll's readings, for the summary log
 	failed bool              // the last poll failed; log only changes
+	full   bool              // the last append was refused by the outbox budget; log only changes
 }
 
 // startSensors starts a simulator for every simulated sensor and opens every driver.
@@ -124,10 +125,20 @@ func (g *gw) pollOnce(ctx context.Context, s *sensorRun, buf []drivers.Reading) 
 			Quantity: wire.Quantity(r.Quantity), Value: r.Value, Quality: q, Lots: lots,
 		})
 	}
-	if _, err := g.ob.Append(ctx, outbox.Readings, recs); err != nil && ctx.Err() == nil {
-		if errors.Is(err, outbox.ErrFull) {
-			g.m.dropped.Add(float64(len(recs)))
+	_, err = g.ob.Append(ctx, outbox.Readings, recs)
+	switch {
+	case err == nil:
+		s.full = false
+	case ctx.Err() != nil:
+	case errors.Is(err, outbox.ErrFull):
+		// Refused by the budget policy: counted here and by the outbox, which also
+		// raises an alarm; logged when it starts, not at every poll.
+		g.m.dropped.Add(float64(len(recs)))
+		if !s.full {
+			g.log.Warn("readings refused by the outbox budget until it has room", "sensor", s.id, "readings", len(recs), "err", err)
 		}
+		s.full = true
+	default:
 		g.log.Error("readings not stored", "sensor", s.id, "readings", len(recs), "err", err)
 	}
 	return buf
