@@ -124,6 +124,14 @@ func (d *drain) publishNext(s outbox.Stream) (bool, error) {
 	if err != nil || len(recs) == 0 {
 		return false, err
 	}
+	// A batch is a contiguous range of sequence numbers; the outbox returns one, but
+	// records removed by thinning leave gaps, so never let one into a batch.
+	for i := 1; i < len(recs); i++ {
+		if recs[i].Seq != recs[0].Seq+uint64(i) {
+			recs = recs[:i]
+			break
+		}
+	}
 	d.data = d.data[:0]
 	for _, r := range recs {
 		d.data = append(d.data, r.Data)
@@ -190,13 +198,17 @@ func (d *drain) ackPrefix(s outbox.Stream) {
 	if n == 0 {
 		return
 	}
-	first, last := w[0].first, w[n-1].last
+	var records uint64 // not last-first+1: thinning may have left gaps between messages
+	for _, f := range w[:n] {
+		records += f.last - f.first + 1
+	}
+	last := w[n-1].last
 	d.window[s] = w[n:]
 	if err := d.p.src.Ack(s, last); err != nil {
 		d.p.log.Error("publish: ack", "stream", s, "up_to", last, "err", err)
 		return
 	}
-	add(d.p.opts.Metrics.Records, float64(last-first+1))
+	add(d.p.opts.Metrics.Records, float64(records))
 }
 
 // finish ends the connection's work: on a clean stop it first waits up to Timeout for
