@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
+	"github.com/lotsense/lotsense/gateway/localapi"
 	"github.com/lotsense/lotsense/gateway/outbox"
 	"github.com/lotsense/lotsense/gateway/publish"
 	"github.com/lotsense/lotsense/gateway/wire"
@@ -25,7 +26,8 @@ type Options struct {
 	Broker  string
 	Version string // software version reported in the status message
 	Logger  *slog.Logger
-	// Registerer receives the gateway's Prometheus metrics; nil keeps them unexported.
+	// Registerer receives the gateway's Prometheus metrics; nil: a registry of the run's
+	// own. The local API (cfg.API) serves them when Registerer is also a Gatherer.
 	Registerer prometheus.Registerer
 	// SummaryEvery logs the latest value of every sensor this often (real time); 0: never.
 	SummaryEvery time.Duration
@@ -43,6 +45,7 @@ type gw struct {
 	binder  *Binder
 	sensors []*sensorRun
 	m       *metrics
+	api     *localapi.Server
 }
 
 // Run runs the gateway described by cfg until ctx is done, then shuts down in order:
@@ -51,6 +54,9 @@ type gw struct {
 func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Registerer == nil {
+		opts.Registerer = prometheus.NewRegistry()
 	}
 	clock := NewClock(opts.Speed)
 	g := &gw{cfg: cfg, opts: opts, log: opts.Logger, clock: clock, boot: newID(),
@@ -71,6 +77,9 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 		return err
 	}
 	g.sensors = sensors
+	if err := g.newAPI(); err != nil {
+		return err
+	}
 	pub, err := g.publisher()
 	if err != nil {
 		return err
@@ -85,6 +94,11 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 		polls.Go(func() { g.poll(pollCtx, s) })
 	}
 	polls.Go(func() { g.background(pollCtx) })
+	polls.Go(func() {
+		if err := g.api.Run(pollCtx); err != nil {
+			g.log.Error("local API not available; the gateway runs on without it", "err", err)
+		}
+	})
 	err = pub.Run(ctx) // returns once ctx is done and it has disconnected
 	stopPolling()
 	polls.Wait()
@@ -112,15 +126,54 @@ func (g *gw) publisher() (*publish.Publisher, error) {
 		Broker: g.broker(), ClientID: g.cfg.MQTT.ClientID, TLS: tlsConf,
 		Will: &publish.Message{Topic: statusTopic, Payload: will},
 		OnConnect: func(ctx context.Context, c publish.Client) error {
-			return g.publishStatus(c, statusTopic, wire.StateOnline)
+			if err := g.publishStatus(c, statusTopic, wire.StateOnline); err != nil {
+				return err
+			}
+			g.api.Link().Up()
+			return nil
 		},
 		OnStop: func(ctx context.Context, c publish.Client) error {
 			return g.publishStatus(c, statusTopic, wire.StateOffline)
 		},
 		Username: g.cfg.MQTT.Username, Password: g.cfg.MQTT.Password,
 		BatchSize: g.cfg.MQTT.BatchSize, MaxInflight: g.cfg.MQTT.MaxInflight,
-		KeepAlive: g.cfg.MQTT.KeepAlive.Duration, Logger: g.log, Metrics: g.m.publish,
+		KeepAlive: g.cfg.MQTT.KeepAlive.Duration, Logger: g.log, Metrics: g.api.Link().Metrics(g.m.publish),
 	})
+}
+
+// newAPI makes the local API (GET /status, /metrics, /healthz); Run serves it on
+// cfg.API.Listen unless that is off.
+func (g *gw) newAPI() error {
+	listen := ""
+	if g.cfg.API.Enabled() {
+		listen = g.cfg.API.Listen
+	}
+	gatherer, _ := g.opts.Registerer.(prometheus.Gatherer)
+	api, err := localapi.New(localapi.Options{Listen: listen, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Boot: g.boot,
+		Version: g.opts.Version, Broker: g.broker(), Outbox: g.ob, Gatherer: gatherer, Registerer: g.opts.Registerer,
+		Clock: g.clock.Now, Synced: g.sync.synced.Load, Sensors: g.sensorStatus, Logger: g.log})
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	g.api = api
+	return nil
+}
+
+// sensorStatus reports every sensor's last poll to the local API.
+func (g *gw) sensorStatus() []localapi.Sensor {
+	out := make([]localapi.Sensor, 0, len(g.sensors))
+	for _, s := range g.sensors {
+		s.mu.Lock()
+		st := localapi.Sensor{ID: s.id, Location: s.location, Failing: s.failed, Values: []localapi.Value{}}
+		for _, r := range s.latest {
+			st.LastPoll = r.Time
+			st.Values = append(st.Values, localapi.Value{Quantity: r.Quantity.String(), Value: localapi.Num(r.Value),
+				Unit: unitSuffix(r), Quality: r.Quality.String()})
+		}
+		s.mu.Unlock()
+		out = append(out, st)
+	}
+	return out
 }
 
 // publishStatus publishes the gateway's retained status and waits for the PUBACK.

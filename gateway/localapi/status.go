@@ -1,0 +1,172 @@
+package localapi
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/lotsense/lotsense/gateway/outbox"
+)
+
+// Status is the answer of GET /status.
+type Status struct {
+	Site        string    `json:"site"`
+	Gateway     string    `json:"gateway"`
+	Boot        string    `json:"boot"`
+	Epoch       string    `json:"epoch"` // the outbox's id
+	Version     string    `json:"version"`
+	Started     time.Time `json:"started"`
+	Uptime      float64   `json:"uptime_seconds"`
+	Clock       time.Time `json:"clock"` // the gateway's clock, which readings carry (fast in demos)
+	ClockSynced bool      `json:"clock_synced"`
+	MQTT        MQTT      `json:"mqtt"`
+	Outbox      Box       `json:"outbox"`
+	Counters    Counters  `json:"counters"`
+	Sensors     []Sensor  `json:"sensors"`
+}
+
+// MQTT is the publisher's connection to the broker.
+type MQTT struct {
+	Broker    string    `json:"broker"`
+	Connected bool      `json:"connected"`
+	Since     time.Time `json:"since"` // connected, or disconnected, since then
+	// LastAck is the publish-to-PUBACK latency of the last message, at LastAckAt.
+	LastAck   float64   `json:"last_ack_seconds"`
+	LastAckAt time.Time `json:"last_ack_at,omitzero"`
+}
+
+// Box is the outbox.
+type Box struct {
+	DiskBytes    int64    `json:"disk_bytes"`    // Badger's files, as Badger last measured them
+	PendingBytes int64    `json:"pending_bytes"` // counted against outbox.max_bytes
+	Streams      []Stream `json:"streams"`
+}
+
+// Stream is one outbox stream. NextSeq-1 records were ever accepted, Acked delivered.
+type Stream struct {
+	Name      string  `json:"name"`
+	Pending   uint64  `json:"pending"`
+	NextSeq   uint64  `json:"next_seq"`
+	Acked     uint64  `json:"acked"`
+	OldestAge float64 `json:"oldest_age_seconds"` // how long the oldest pending record has waited
+}
+
+// Counters are this run's totals, read from the gateway's metrics.
+type Counters struct {
+	Accepted  uint64 `json:"accepted"`  // records made durable in the outbox
+	Published uint64 `json:"published"` // records acknowledged by the broker
+	Dropped   uint64 `json:"dropped"`   // the sum of DroppedBy
+	// DroppedBy has every counter of records not delivered (lotsense_gateway_*_dropped,
+	// _refused and _thinned_total) by metric name without the lotsense_gateway_ prefix.
+	DroppedBy map[string]uint64 `json:"dropped_by,omitempty"`
+}
+
+// Sensor is one sensor's last poll.
+type Sensor struct {
+	ID       string    `json:"id"`
+	Location string    `json:"location"`
+	LastPoll time.Time `json:"last_poll,omitzero"` // gateway clock
+	Failing  bool      `json:"failing"`
+	Values   []Value   `json:"values"`
+}
+
+// Value is one reading of a poll. Value is nil when it is not a finite number.
+type Value struct {
+	Quantity string   `json:"quantity"`
+	Value    *float64 `json:"value"`
+	Unit     string   `json:"unit,omitempty"`
+	Quality  string   `json:"quality"`
+}
+
+// Num returns v for Value.Value, nil when v is NaN or infinite (JSON has no such numbers).
+func Num(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// streamNames names the streams reported, in the order of the MQTT contract.
+var streamNames = []struct {
+	s    outbox.Stream
+	name string
+}{{outbox.Readings, "readings"}, {outbox.Events, "events"}, {outbox.Alarms, "alarms"}}
+
+func (s *Server) status() *Status {
+	now := s.now()
+	s.ages.sample(now)
+	o := s.opts
+	st := &Status{Site: o.Site, Gateway: o.Gateway, Boot: o.Boot, Epoch: o.Outbox.Epoch(), Version: o.Version,
+		Started: s.started, Uptime: now.Sub(s.started).Seconds(), Clock: now, Sensors: []Sensor{}}
+	if o.Clock != nil {
+		st.Clock = o.Clock()
+	}
+	if o.Synced != nil {
+		st.ClockSynced = o.Synced()
+	}
+	conn, since, ack, ackAt := s.link.state()
+	st.MQTT = MQTT{Broker: o.Broker, Connected: conn, Since: since, LastAck: ack.Seconds(), LastAckAt: ackAt}
+	st.Outbox = Box{DiskBytes: o.Outbox.DiskUsage(), PendingBytes: o.Outbox.PendingBytes()}
+	for _, n := range streamNames {
+		st.Outbox.Streams = append(st.Outbox.Streams, Stream{Name: n.name, Pending: o.Outbox.Pending(n.s),
+			NextSeq: o.Outbox.NextSeq(n.s), Acked: o.Outbox.Acked(n.s), OldestAge: s.ages.oldest(n.s, now).Seconds()})
+	}
+	st.Counters = s.counters()
+	if o.Sensors != nil {
+		st.Sensors = append(st.Sensors, o.Sensors()...)
+	}
+	return st
+}
+
+// counters reads this run's totals from the gateway's metrics, so counters added later
+// (any lotsense_gateway_*_dropped_total, _refused_total, _thinned_total) count without
+// changes here.
+func (s *Server) counters() Counters {
+	var c Counters
+	if s.opts.Gatherer == nil {
+		return c
+	}
+	mfs, err := s.opts.Gatherer.Gather()
+	if err != nil {
+		s.log.Warn("localapi: gathering metrics for /status", "err", err)
+	}
+	for _, mf := range mfs {
+		name, ok := strings.CutPrefix(mf.GetName(), "lotsense_gateway_")
+		if !ok || mf.GetType() != dto.MetricType_COUNTER {
+			continue
+		}
+		v := uint64(sumCounter(mf))
+		switch {
+		case name == "outbox_appended_total":
+			c.Accepted = v
+		case name == "publish_records_total":
+			c.Published = v
+		case dropCounter(name):
+			if c.DroppedBy == nil {
+				c.DroppedBy = map[string]uint64{}
+			}
+			c.DroppedBy[name] = v
+			c.Dropped += v
+		}
+	}
+	return c
+}
+
+func dropCounter(name string) bool {
+	for _, suffix := range []string{"_dropped_total", "_refused_total", "_thinned_total"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+func sumCounter(mf *dto.MetricFamily) float64 {
+	var v float64
+	for _, m := range mf.GetMetric() {
+		v += m.GetCounter().GetValue()
+	}
+	return v
+}
