@@ -20,9 +20,10 @@ var version = "dev"
 const usage = `lotsense-gateway: the lotsense edge gateway
 
 Usage:
-  lotsense-gateway run -config FILE [flags]   run the gateway
-  lotsense-gateway config check FILE...       check configuration files, report every problem
-  lotsense-gateway version                    print the version
+  lotsense-gateway run -config FILE [flags]    run the gateway
+  lotsense-gateway status [-api ADDR] [-json]  show a running gateway's state (from its local API)
+  lotsense-gateway config check FILE...        check configuration files, report every problem
+  lotsense-gateway version                     print the version
 
 Run "lotsense-gateway run -h" for the flags.
 `
@@ -38,6 +39,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "run":
 		err = run(ctx, args)
+	case "status":
+		err = statusCmd(ctx, args, os.Stdout)
 	case "config":
 		err = configCmd(args)
 	case "version":

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
+	"strconv"
 
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
 	"github.com/lotsense/lotsense/gateway"
@@ -14,6 +16,7 @@ func run(ctx context.Context, args []string) error {
 	file := fs.String("config", "", "gateway configuration file (YAML)")
 	speed := fs.Float64("speed", 1, "run the clock this many times faster than real time (demos with simulated sensors)")
 	broker := fs.String("broker", "", "MQTT broker URL, overriding mqtt.broker in the configuration")
+	api := fs.String("api", "", "local API address (GET /status, /metrics, /healthz), overriding api.listen in the configuration; off disables it")
 	summary := fs.Duration("summary", 0, "log every sensor's latest values this often (0: never)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -30,11 +33,29 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return configErrors{err}
 	}
+	if *api != "" {
+		if err := checkListen(*api); err != nil {
+			return err
+		}
+		cfg.API.Listen = *api
+	}
 	if *speed != 1 && !allSimulated(cfg) {
 		return fmt.Errorf("run: -speed %v needs every sensor simulated; real devices run in real time", *speed)
 	}
 	return gateway.Run(ctx, cfg, gateway.Options{Speed: *speed, Broker: *broker, Version: version, Logger: log,
 		SummaryEvery: *summary})
+}
+
+// checkListen checks the -api flag: host:port, or off.
+func checkListen(addr string) error {
+	if addr == fwconfig.APIOff {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || host == "" {
+		return fmt.Errorf("run: -api %q: want host:port like 127.0.0.1:9108, or off", addr)
+	}
+	return nil
 }
 
 func allSimulated(cfg *fwconfig.Config) bool {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/lotsense/lotsense/gateway/localapi"
+)
+
+const fixedStatus = `{
+  "site": "demo-site", "gateway": "coldroom-gw", "boot": "1a2b3c4d5e6f7081", "epoch": "9c1d2e3f40516273",
+  "version": "v0.3.0", "started": "2026-05-01T12:00:00Z", "uptime_seconds": 133.4,
+  "clock": "2026-05-01T14:13:20Z", "clock_synced": false,
+  "mqtt": {"broker": "tcp://127.0.0.1:1883", "connected": true, "since": "2026-05-01T12:00:03Z",
+    "last_ack_seconds": 0.00123, "last_ack_at": "2026-05-01T12:02:13Z"},
+  "outbox": {"disk_bytes": 1258291, "pending_bytes": 3481, "streams": [
+    {"name": "readings", "pending": 34, "next_seq": 1235, "acked": 1200, "oldest_age_seconds": 0.4},
+    {"name": "events", "pending": 0, "next_seq": 1, "acked": 0, "oldest_age_seconds": 0},
+    {"name": "alarms", "pending": 0, "next_seq": 1, "acked": 0, "oldest_age_seconds": 0}]},
+  "counters": {"accepted": 1234, "published": 1200, "dropped": 7, "dropped_by": {"readings_dropped_total": 7, "publish_dropped_total": 0}},
+  "sensors": [
+    {"id": "th-1", "location": "cold-room-1", "last_poll": "2026-05-01T14:13:10Z", "failing": false,
+      "values": [{"quantity": "temperature", "value": 3.14, "unit": "°C", "quality": "good"},
+                 {"quantity": "humidity", "value": 45, "unit": "%", "quality": "good"}]},
+    {"id": "th-2", "location": "cold-room-2", "last_poll": "2026-05-01T14:13:10Z", "failing": true,
+      "values": [{"quantity": "temperature", "value": null, "unit": "°C", "quality": "unavailable"}]},
+    {"id": "th-3", "location": "cold-room-2", "failing": false, "values": []}]
+}`
+
+const wantTable = `gateway coldroom-gw at site demo-site, version v0.3.0, boot 1a2b3c4d5e6f7081, outbox 9c1d2e3f40516273
+up 2m13s, clock NOT synchronised (gateway clock 2026-05-01 14:13:20)
+broker tcp://127.0.0.1:1883: connected since 12:00:03 (2m10s), last PUBACK after 1.2ms
+outbox: 1.2 MiB on disk, 3.4 KiB pending; this run: 1234 accepted, 1200 published, 7 dropped (readings_dropped_total 7)
+
+STREAM    PENDING  NEXT SEQ  ACKED  OLDEST UNDELIVERED
+readings  34       1235      1200   400ms
+events    0        1         0      -
+alarms    0        1         0      -
+
+SENSOR  LOCATION     LAST POLL           STATE    VALUES
+th-1    cold-room-1  14:13:10 (10s ago)  ok       temperature 3.1°C, humidity 45.0%
+th-2    cold-room-2  14:13:10 (10s ago)  FAILING  temperature - (unavailable)
+th-3    cold-room-2  never               ok       -
+`
+
+func TestPrintStatus(t *testing.T) {
+	var st localapi.Status
+	if err := json.Unmarshal([]byte(fixedStatus), &st); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := printStatus(&b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != wantTable {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), wantTable)
+	}
+}
+
+// The command against a server: the table, -json as it came, and a clear message when
+// nothing answers.
+func TestStatusCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/status" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(fixedStatus))
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	var b bytes.Buffer
+	if err := statusCmd(context.Background(), []string{"-api", addr}, &b); err != nil || b.String() != wantTable {
+		t.Errorf("status: %v\n%s", err, b.String())
+	}
+	b.Reset()
+	if err := statusCmd(context.Background(), []string{"-api", addr, "-json"}, &b); err != nil || b.String() != fixedStatus {
+		t.Errorf("status -json: %v\n%s", err, b.String())
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := ln.Addr().String()
+	ln.Close()
+	err = statusCmd(context.Background(), []string{"-api", free}, &b)
+	want := "no gateway answering on " + free + ": is it running? (connection refused)"
+	if err == nil || err.Error() != want {
+		t.Errorf("nothing listening: %v, want %q", err, want)
+	}
+	if err := statusCmd(context.Background(), []string{"-api", "nonsense"}, &b); err == nil || !strings.Contains(err.Error(), "host:port") {
+		t.Errorf("-api nonsense: %v", err)
+	}
+}
