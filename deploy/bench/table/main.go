@@ -131,7 +131,8 @@ func needed(name string) bool {
 
 // header says when and where the table was measured and how to read it.
 func header(rounds int, benchtime string, fromFile bool) string {
-	how := fmt.Sprintf("Every value is the median of %d runs of at least %s each, the benchmarks "+
+	how := fmt.Sprintf("Every value is the median of %d runs of at least %s each (fewer where n says so: "+
+		"the drain and steady-RSS benchmarks take seconds a run), the benchmarks "+
 		"taking turns round by round; ratios are of medians.", rounds, benchtime)
 	if fromFile {
 		how = "Every value is the median of the runs in the parsed output; ratios are of medians."

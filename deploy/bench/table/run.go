@@ -66,16 +66,19 @@ func (r *runner) run(bs []bench, res results) {
 	gone := map[bench]bool{}
 	for round := 1; round <= r.rounds; round++ {
 		for _, b := range bs {
+			if b.runs > 0 && round > b.runs {
+				continue
+			}
 			if gone[b] || r.bins[b.pkg] == "" {
 				gone[b] = true
-				r.failed[b.name] = r.rounds
+				r.failed[b.name] = runs(b, r.rounds)
 				continue
 			}
 			if err := r.runOne(b, res); err != nil {
 				fmt.Fprintf(r.progress, "round %d/%d  %-45s FAILED: %v\n", round, r.rounds, b.name, err)
 				if errors.Is(err, errNoResult) {
 					gone[b] = true
-					r.failed[b.name] = r.rounds
+					r.failed[b.name] = runs(b, r.rounds)
 				} else {
 					r.failed[b.name]++
 				}
@@ -84,6 +87,14 @@ func (r *runner) run(bs []bench, res results) {
 			fmt.Fprintf(r.progress, "round %d/%d  %-45s %s\n", round, r.rounds, b.name, latest(res, b.name))
 		}
 	}
+}
+
+// runs is how many rounds b runs in.
+func runs(b bench, rounds int) int {
+	if b.runs > 0 {
+		return min(b.runs, rounds)
+	}
+	return rounds
 }
 
 // errNoResult: the benchmark does not exist or reported nothing.

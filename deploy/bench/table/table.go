@@ -6,8 +6,13 @@ import (
 )
 
 // bench names one benchmark (sub-benchmarks joined with /), its package and the unit
-// of the figure the table reads (reported with b.ReportMetric).
-type bench struct{ pkg, name, unit string }
+// of the figure the table reads (reported with b.ReportMetric). Several rows may read
+// different units of one benchmark; it runs once a round. runs, when above 0, caps the
+// rounds it runs in (benchmarks of many seconds; the first rounds run it).
+type bench struct {
+	pkg, name, unit string
+	runs            int
+}
 
 // spec is one row of the table.
 type spec struct {
@@ -17,84 +22,19 @@ type spec struct {
 	limitWhy string  // what the limit is
 	minValue float64 // target: median at least this; 0 for none
 	minRatio float64 // target: median / limit at least this; 0 for none
+	maxValue float64 // target: median at most this; 0 for none
 	target   string  // the target as written in the table
 	optional bool    // row left out when its benchmark did not run
-}
-
-const (
-	outbox  = "gateway/outbox"
-	publish = "gateway/publish"
-	ingest  = "cloud/ingest"
-	e2e     = "deploy/e2e"
-	wire    = "gateway/wire"
-)
-
-var (
-	append4  = bench{outbox, "BenchmarkAppend/batch=100/goroutines=4", "records/s"}
-	raw100   = bench{outbox, "BenchmarkRawBadgerSyncBatch/batch=100", "records/s"}
-	raw1000  = bench{outbox, "BenchmarkRawBadgerSyncBatch/batch=1000", "records/s"}
-	pipeline = bench{publish, "BenchmarkPipeline/append=100", "readings/s"}
-	rawMQTT  = bench{publish, "BenchmarkRawMQTTPublish", "readings/s"}
-	ingestDB = bench{ingest, "BenchmarkIngest", "readings/s"}
-	ingestMQ = bench{ingest, "BenchmarkIngestMQTT", "readings/s"}
-)
-
-const appendTarget = "≥ 400k/s and ≥ 60 % of raw"
-
-// specs are the table's rows, in order; the targets are ARCHITECTURE.md's.
-var specs = []spec{
-	{figure: "outbox append, 100 records per Append from 4 goroutines (gateway shape), records/s",
-		bench:  append4,
-		limits: []bench{raw100}, limitWhy: "raw Badger fsync'd batches of 100",
-		minValue: 400e3, minRatio: 0.6, target: appendTarget},
-	{figure: "outbox append, 100 records per Append from 1 goroutine, records/s",
-		bench:  bench{outbox, "BenchmarkAppend/batch=100/goroutines=1", "records/s"},
-		limits: []bench{raw100}, limitWhy: "raw Badger fsync'd batches of 100",
-		// One fsync per Append: 400k/s would need a faster disk than raw's, only the ratio counts.
-		minRatio: 0.6, target: "≥ 60 % of raw (the shape of the pipeline's producer)"},
-	{figure: "outbox append, 1000 records per Append from 1 goroutine, records/s",
-		bench:  bench{outbox, "BenchmarkAppend/batch=1000/goroutines=1", "records/s"},
-		limits: []bench{raw1000}, limitWhy: "raw Badger fsync'd batches of 1000",
-		minValue: 400e3, minRatio: 0.6, target: appendTarget},
-	{figure: "edge durable pipeline, producer appending 100 at a time: producer → outbox → publisher → mochi → subscriber, readings/s",
-		bench: pipeline,
-		// One producer waiting for each fsync'd Append of 100: fsync'd batches of 100
-		// bound it as much as the broker does.
-		limits:   []bench{rawMQTT, raw100},
-		limitWhy: "slowest raw stage",
-		minValue: 390e3, target: "≥ 390k/s"},
-	{figure: "edge durable pipeline, producer appending 1000 at a time, readings/s",
-		bench:    bench{publish, "BenchmarkPipeline/append=1000", "readings/s"},
-		limits:   []bench{rawMQTT, raw1000},
-		limitWhy: "slowest raw stage",
-		minValue: 390e3, target: "≥ 390k/s"},
-	{figure: "cloud ingest with dedupe and rules on SQLite (Process, 256 messages × 1000 readings), readings/s",
-		bench:    ingestDB,
-		minValue: 100e3, target: "≥ 100k/s"},
-	{figure: "cloud ingest through the embedded broker (paho QoS 1 → Subscribe → SQLite), readings/s",
-		bench:  ingestMQ,
-		limits: []bench{ingestDB}, limitWhy: "the same ingest without MQTT",
-		minValue: 100e3, target: "≥ 100k/s"},
-	{figure: "cold-room path end to end: 4 sensors → outbox → publisher → broker → ingest → SQLite, readings/s",
-		bench:  bench{e2e, "BenchmarkColdRoomPath", "readings/s"},
-		limits: []bench{append4, ingestMQ}, limitWhy: "slowest stage alone",
-		target: "none set"},
-	{figure: "wire: encode binary reading batches, readings/s",
-		bench:  bench{wire, "BenchmarkEncodeReadings", "readings/s"},
-		target: "none (5M/s is LLRP tag decoding)", optional: true},
-	{figure: "wire: decode binary reading batches, readings/s",
-		bench:  bench{wire, "BenchmarkDecodeReadings", "readings/s"},
-		target: "none (5M/s is LLRP tag decoding)", optional: true},
 }
 
 // benchmarks lists every benchmark the specs need, each once, in order.
 func benchmarks(specs []spec) []bench {
 	var out []bench
-	seen := map[bench]bool{}
+	seen := map[string]bool{}
 	for _, s := range specs {
 		for _, b := range append([]bench{s.bench}, s.limits...) {
-			if !seen[b] {
-				seen[b] = true
+			if !seen[b.pkg+" "+b.name] {
+				seen[b.pkg+" "+b.name] = true
 				out = append(out, b)
 			}
 		}
@@ -120,8 +60,8 @@ func rows(specs []spec, res results, failed map[string]int) []row {
 			out = append(out, r)
 			continue
 		}
-		r.value = fmt.Sprintf("%s (%s–%s, n=%d)", rate(med),
-			strings.TrimSuffix(rate(lo), "/s"), strings.TrimSuffix(rate(hi), "/s"), n)
+		r.value = fmt.Sprintf("%s (%s–%s, n=%d)", format(s.bench.unit, med),
+			number(s.bench.unit, lo), number(s.bench.unit, hi), n)
 		limit, haveLimit := lowest(res, s.limits)
 		if haveLimit {
 			r.limit = fmt.Sprintf("%s (%s)", rate(limit), s.limitWhy)
@@ -178,11 +118,11 @@ func each(res results, bs []bench) string {
 }
 
 func verdict(s spec, med, limit float64, haveLimit bool) string {
-	if s.minValue == 0 && s.minRatio == 0 {
+	if s.minValue == 0 && s.minRatio == 0 && s.maxValue == 0 {
 		return "—"
 	}
 	var below []string
-	if s.minValue > 0 && med < s.minValue {
+	if (s.minValue > 0 && med < s.minValue) || (s.maxValue > 0 && med > s.maxValue) {
 		below = append(below, "value")
 	}
 	if s.minRatio > 0 && (!haveLimit || med/limit < s.minRatio) {
@@ -214,4 +154,38 @@ func markdown(rs []row) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.figure, r.value, r.limit, r.ratio, r.target, r.result)
 	}
 	return b.String()
+}
+
+// format writes a median in its unit: rates as rate does, seconds, milliseconds,
+// megabytes and ratios with their own suffix.
+func format(unit string, v float64) string {
+	if strings.HasSuffix(unit, "/s") && !strings.Contains(unit, "-") {
+		return rate(v)
+	}
+	return number(unit, v) + suffix(unit)
+}
+
+// number is the figure alone, for the min–max range.
+func number(unit string, v float64) string {
+	switch {
+	case strings.HasSuffix(unit, "/s") && !strings.Contains(unit, "-"):
+		return strings.TrimSuffix(rate(v), "/s")
+	case strings.HasSuffix(unit, "-s") || strings.Contains(unit, "/"):
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func suffix(unit string) string {
+	switch {
+	case strings.HasSuffix(unit, "-s"):
+		return " s"
+	case strings.HasSuffix(unit, "-ms"):
+		return " ms"
+	case strings.HasSuffix(unit, "-MB"):
+		return " MB"
+	case strings.Contains(unit, "/"):
+		return "×"
+	}
+	return " " + unit
 }

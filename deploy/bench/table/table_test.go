@@ -162,3 +162,21 @@ func TestBenchmarksAreListedOnce(t *testing.T) {
 		t.Error("a limit benchmark is missing")
 	}
 }
+
+func TestFormatUnitsAndUpperTargets(t *testing.T) {
+	for _, c := range []struct{ unit, want string }{
+		{"readings/s", "423k/s"}, {"drain-s", "422608.00 s"}, {"peak-MB", "422608.0 MB"},
+		{"append-max-ms", "422608.0 ms"}, {"disk/payload", "422608.00×"},
+	} {
+		if got := format(c.unit, 422608); got != c.want {
+			t.Errorf("format(%q) = %q, want %q", c.unit, got, c.want)
+		}
+	}
+	s := spec{maxValue: 40}
+	if v := verdict(s, 41, 0, false); v != "**below target** (value)" {
+		t.Errorf("41 MB of at most 40: %q", v)
+	}
+	if v := verdict(s, 39, 0, false); v != "ok" {
+		t.Errorf("39 MB of at most 40: %q", v)
+	}
+}
