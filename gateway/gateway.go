@@ -150,7 +150,8 @@ func (g *gw) newAPI() error {
 	}
 	gatherer, _ := g.opts.Registerer.(prometheus.Gatherer)
 	api, err := localapi.New(localapi.Options{Listen: listen, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Boot: g.boot,
-		Version: g.opts.Version, Broker: g.broker(), Outbox: g.ob, Gatherer: gatherer, Registerer: g.opts.Registerer,
+		Version: g.opts.Version, Broker: g.broker(), Outbox: g.ob, Dir: g.cfg.Outbox.Dir,
+		Gatherer: gatherer, Registerer: g.opts.Registerer,
 		Clock: g.clock.Now, Synced: g.sync.synced.Load, Sensors: g.sensorStatus, Logger: g.log})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)

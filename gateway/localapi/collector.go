@@ -18,7 +18,7 @@ func newCollector(s *Server) *collector {
 	}
 	return &collector{s: s,
 		connected: d("connected", "1 while the publisher is connected to the broker."),
-		disk:      d("outbox_disk_bytes", "Size of the outbox's Badger files (LSM tree and value log)."),
+		disk:      d("outbox_disk_bytes", "Bytes allocated on disk to the outbox's files."),
 		pending:   d("outbox_stream_pending", "Records of a stream not yet acknowledged by the broker.", "stream"),
 		age:       d("outbox_oldest_age_seconds", "How long the oldest record of a stream not yet acknowledged has waited (0: none).", "stream"),
 		sync:      d("clock_synced", "1 while the system clock is synchronised (NTP)."),
@@ -42,7 +42,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	conn, _, _, _ := s.link.state()
 	gauge(c.connected, b2f(conn))
-	gauge(c.disk, float64(o.Outbox.DiskUsage()))
+	gauge(c.disk, float64(s.diskBytes()))
 	for _, n := range streamNames {
 		gauge(c.pending, float64(o.Outbox.Pending(n.s)), n.name)
 		gauge(c.age, s.ages.oldest(n.s, now).Seconds(), n.name)

@@ -34,6 +34,9 @@ type Options struct {
 	// Identity, as /status shows it.
 	Site, Gateway, Boot, Version, Broker string
 	Outbox                               Outbox
+	// Dir is the outbox's directory, measured for the bytes on disk; when "", Badger's
+	// own measure (Outbox.DiskUsage, refreshed once a minute) is reported.
+	Dir string
 	// Gatherer has the gateway's metrics: /metrics serves them and /status reads its
 	// counters there. Registerer, when set, receives the API's own gauges (connected,
 	// disk bytes, stream depth and oldest age); both are usually one registry.

@@ -30,12 +30,19 @@ func (f *fakeNow) add(d time.Duration) { f.mu.Lock(); f.t = f.t.Add(d); f.mu.Unl
 
 func openOutbox(t *testing.T, m outbox.Metrics) *outbox.Outbox {
 	t.Helper()
-	ob, err := outbox.Open(context.Background(), t.TempDir(), outbox.Options{Logger: slog.New(slog.DiscardHandler), Metrics: m})
+	ob, _ := openOutboxDir(t, m)
+	return ob
+}
+
+func openOutboxDir(t *testing.T, m outbox.Metrics) (*outbox.Outbox, string) {
+	t.Helper()
+	dir := t.TempDir()
+	ob, err := outbox.Open(context.Background(), dir, outbox.Options{Logger: slog.New(slog.DiscardHandler), Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ob.Close() })
-	return ob
+	return ob, dir
 }
 
 func appendN(t *testing.T, ob *outbox.Outbox, s outbox.Stream, n int) {
@@ -75,7 +82,7 @@ func TestHandlers(t *testing.T) {
 	}
 	pending := prometheus.NewGauge(prometheus.GaugeOpts{Name: "lotsense_gateway_outbox_pending", Help: "p"})
 	reg.MustRegister(pending)
-	ob := openOutbox(t, outbox.Metrics{Appended: counter("outbox_appended_total"), Pending: pending})
+	ob, dir := openOutboxDir(t, outbox.Metrics{Appended: counter("outbox_appended_total"), Pending: pending})
 	published, dropped := counter("publish_records_total"), counter("readings_dropped_total")
 	counter("outbox_thin_passes_total").Add(100) // not a drop
 	counter("outbox_thinned_total").Add(1)
@@ -88,7 +95,7 @@ func TestHandlers(t *testing.T) {
 
 	clock := &fakeNow{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	s, err := New(Options{Site: "s1", Gateway: "gw1", Boot: "b00t", Version: "v1", Broker: "tcp://127.0.0.1:1883",
-		Outbox: ob, Gatherer: reg, Registerer: reg, Now: clock.now, Synced: func() bool { return true },
+		Outbox: ob, Dir: dir, Gatherer: reg, Registerer: reg, Now: clock.now, Synced: func() bool { return true },
 		Sensors: func() []Sensor {
 			return []Sensor{{ID: "th-1", Location: "room-1", LastPoll: clock.now(), Failing: true,
 				Values: []Value{{Quantity: "temperature", Value: Num(math.NaN()), Unit: "°C", Quality: "unavailable"}}}}
@@ -153,8 +160,9 @@ func checkStatus(t *testing.T, st *Status, epoch string) {
 	if a := st.Outbox.Streams[2]; a.Name != "alarms" || a.Pending != 0 || a.NextSeq != 1 || a.OldestAge != 0 {
 		t.Errorf("alarms: %+v", a)
 	}
-	if st.Outbox.PendingBytes <= 0 {
-		t.Errorf("pending bytes %d", st.Outbox.PendingBytes)
+	if st.Outbox.PendingBytes <= 0 || st.Outbox.DiskBytes <= 0 || st.Outbox.DiskBytes > 10<<20 {
+		t.Errorf("pending bytes %d, disk bytes %d (allocated, not the preallocated files' sizes)",
+			st.Outbox.PendingBytes, st.Outbox.DiskBytes)
 	}
 	c := st.Counters
 	if c.Accepted != 5 || c.Published != 2 || c.Dropped != 8 || c.DroppedBy["readings_dropped_total"] != 7 ||

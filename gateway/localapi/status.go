@@ -39,7 +39,8 @@ type MQTT struct {
 
 // Box is the outbox.
 type Box struct {
-	DiskBytes    int64    `json:"disk_bytes"`    // Badger's files, as Badger last measured them
+	DiskBytes    int64    `json:"disk_bytes"`    // allocated to the outbox's files
+	BadgerBytes  int64    `json:"badger_bytes"`  // LSM tree and value log, as Badger last measured them (each minute)
 	PendingBytes int64    `json:"pending_bytes"` // counted against outbox.max_bytes
 	Streams      []Stream `json:"streams"`
 }
@@ -108,7 +109,7 @@ func (s *Server) status() *Status {
 	}
 	conn, since, ack, ackAt := s.link.state()
 	st.MQTT = MQTT{Broker: o.Broker, Connected: conn, Since: since, LastAck: ack.Seconds(), LastAckAt: ackAt}
-	st.Outbox = Box{DiskBytes: o.Outbox.DiskUsage(), PendingBytes: o.Outbox.PendingBytes()}
+	st.Outbox = Box{DiskBytes: s.diskBytes(), BadgerBytes: o.Outbox.DiskUsage(), PendingBytes: o.Outbox.PendingBytes()}
 	for _, n := range streamNames {
 		st.Outbox.Streams = append(st.Outbox.Streams, Stream{Name: n.name, Pending: o.Outbox.Pending(n.s),
 			NextSeq: o.Outbox.NextSeq(n.s), Acked: o.Outbox.Acked(n.s), OldestAge: s.ages.oldest(n.s, now).Seconds()})
