@@ -85,6 +85,7 @@ func TestHandlers(t *testing.T) {
 	ob, dir := openOutboxDir(t, outbox.Metrics{Appended: counter("outbox_appended_total"), Pending: pending})
 	published, dropped := counter("publish_records_total"), counter("readings_dropped_total")
 	counter("outbox_thin_passes_total").Add(100) // not a drop
+	counter("outbox_refused_total").Add(7)       // part of readings_dropped_total
 	counter("outbox_thinned_total").Add(1)
 	appendN(t, ob, outbox.Readings, 5)
 	if err := ob.Ack(outbox.Readings, 2); err != nil {
@@ -123,21 +124,26 @@ func TestHandlers(t *testing.T) {
 		t.Errorf("/status: a NaN value must be null:\n%s", body)
 	}
 
-	code, body = get(t, srv.URL+"/metrics")
-	for _, name := range []string{"lotsense_gateway_outbox_pending 3", `lotsense_gateway_outbox_oldest_age_seconds{stream="readings"} 10`,
-		`lotsense_gateway_outbox_stream_pending{stream="readings"} 3`, "lotsense_gateway_outbox_disk_bytes",
-		"lotsense_gateway_connected 1", "lotsense_gateway_outbox_appended_total 5", "lotsense_gateway_clock_synced 1",
-		`lotsense_gateway_info{boot="b00t",epoch="` + ob.Epoch() + `",gateway="gw1",site="s1",version="v1"} 1`,
-		"go_goroutines", "process_start_time_seconds"} {
-		if code != http.StatusOK || !strings.Contains(body, name) {
-			t.Errorf("/metrics (%d) lacks %q", code, name)
-		}
-	}
+	checkMetrics(t, srv.URL, ob.Epoch())
 	if code, body = get(t, srv.URL+"/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
 	if code, _ = get(t, srv.URL+"/nope"); code != http.StatusNotFound {
 		t.Errorf("/nope: %d, want 404", code)
+	}
+}
+
+func checkMetrics(t *testing.T, base, epoch string) {
+	t.Helper()
+	code, body := get(t, base+"/metrics")
+	for _, name := range []string{"lotsense_gateway_outbox_pending 3", `lotsense_gateway_outbox_oldest_age_seconds{stream="readings"} 10`,
+		`lotsense_gateway_outbox_stream_pending{stream="readings"} 3`, "lotsense_gateway_outbox_disk_bytes",
+		"lotsense_gateway_connected 1", "lotsense_gateway_outbox_appended_total 5", "lotsense_gateway_clock_synced 1",
+		`lotsense_gateway_info{boot="b00t",epoch="` + epoch + `",gateway="gw1",site="s1",version="v1"} 1`,
+		"go_goroutines", "process_start_time_seconds"} {
+		if code != http.StatusOK || !strings.Contains(body, name) {
+			t.Errorf("/metrics (%d) lacks %q", code, name)
+		}
 	}
 }
 

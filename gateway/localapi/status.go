@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,8 +60,8 @@ type Counters struct {
 	Accepted  uint64 `json:"accepted"`  // records made durable in the outbox
 	Published uint64 `json:"published"` // records acknowledged by the broker
 	Dropped   uint64 `json:"dropped"`   // the sum of DroppedBy
-	// DroppedBy has every counter of records not delivered (lotsense_gateway_*_dropped,
-	// _refused and _thinned_total) by metric name without the lotsense_gateway_ prefix.
+	// DroppedBy has the counters of records that will not be delivered, by metric name
+	// without the lotsense_gateway_ prefix (see dropCounters).
 	DroppedBy map[string]uint64 `json:"dropped_by,omitempty"`
 }
 
@@ -121,9 +122,17 @@ func (s *Server) status() *Status {
 	return st
 }
 
-// counters reads this run's totals from the gateway's metrics, so counters added later
-// (any lotsense_gateway_*_dropped_total, _refused_total, _thinned_total) count without
-// changes here.
+// dropCounters are the gateway's counters of records that will not be delivered; each
+// such record is in one of them only (outbox_refused_total is part of
+// readings_dropped_total, so it is left out).
+var dropCounters = []string{
+	"readings_dropped_total",      // refused by the outbox (full, or its budget policy)
+	"outbox_thinned_total",        // removed by the budget's thinning
+	"outbox_exempt_refused_total", // alarms and events refused: no headroom left
+	"publish_dropped_total",       // corrupt: could not be encoded
+}
+
+// counters reads this run's totals from the gateway's metrics.
 func (s *Server) counters() Counters {
 	var c Counters
 	if s.opts.Gatherer == nil {
@@ -144,7 +153,7 @@ func (s *Server) counters() Counters {
 			c.Accepted = v
 		case name == "publish_records_total":
 			c.Published = v
-		case dropCounter(name):
+		case slices.Contains(dropCounters, name):
 			if c.DroppedBy == nil {
 				c.DroppedBy = map[string]uint64{}
 			}
@@ -153,15 +162,6 @@ func (s *Server) counters() Counters {
 		}
 	}
 	return c
-}
-
-func dropCounter(name string) bool {
-	for _, suffix := range []string{"_dropped_total", "_refused_total", "_thinned_total"} {
-		if strings.HasSuffix(name, suffix) {
-			return true
-		}
-	}
-	return false
 }
 
 func sumCounter(mf *dto.MetricFamily) float64 {
