@@ -64,14 +64,21 @@ func (o *Outbox) gcLoop(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		case <-o.gcKick:
 		}
-		for i := 0; i < 16 && ctx.Err() == nil; i++ {
-			err := o.db.RunValueLogGC(0.5)
-			if err != nil {
-				if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
-					o.log.Warn("outbox: value log GC", "err", err)
-				}
-				break
+		o.runGC(ctx)
+	}
+}
+
+// runGC rewrites value-log files while Badger finds one at least half garbage.
+func (o *Outbox) runGC(ctx context.Context) {
+	o.gcMu.Lock()
+	defer o.gcMu.Unlock()
+	for i := 0; i < 16 && ctx.Err() == nil; i++ {
+		err := o.db.RunValueLogGC(0.5)
+		if err != nil {
+			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
+				o.log.Warn("outbox: value log GC", "err", err)
 			}
+			return
 		}
 	}
 }

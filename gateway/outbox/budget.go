@@ -193,6 +193,7 @@ func (o *Outbox) planRewrites(p *plan, st *stream, rws []*rewrite) (BudgetAlarm,
 		}
 		p.rewrites = append(p.rewrites, rw)
 		p.bytes += rw.delta
+		p.written += int64(len(rw.val))
 		p.sbytes[Readings] += rw.delta
 		a.Thinned += rw.removed
 		for _, r := range rw.ranges {

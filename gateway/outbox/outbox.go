@@ -71,13 +71,17 @@ type Outbox struct {
 	opts  Options
 	epoch string
 
-	reqs     chan *request
-	ackKick  chan struct{}
-	gcKick   chan struct{} // run value-log GC now (after a thinning pass)
-	ackTimer atomic.Bool   // a forced commit of the ack cursors is scheduled
-	stop     chan struct{}
-	wg       sync.WaitGroup
-	cancel   context.CancelFunc
+	reqs    chan *request
+	ackKick chan struct{}
+	gcKick  chan struct{} // run value-log GC now (after a thinning pass)
+	gcMu    sync.Mutex    // value-log GC, commits and forced flushes take turns (compact.go)
+	written int64         // bytes committed since the last forced flush; writer only
+
+	vlogFileSize int64
+	ackTimer     atomic.Bool // a forced commit of the ack cursors is scheduled
+	stop         chan struct{}
+	wg           sync.WaitGroup
+	cancel       context.CancelFunc
 
 	closeMu   sync.RWMutex
 	closed    bool
@@ -142,7 +146,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Outbox, error) {
 		return nil, fmt.Errorf("outbox: open %s: %w", dir, err)
 	}
 	o := &Outbox{
-		db: db, log: opts.Logger, opts: opts,
+		db: db, log: opts.Logger, opts: opts, vlogFileSize: db.Opts().ValueLogFileSize,
 		reqs:    make(chan *request, 4096),
 		ackKick: make(chan struct{}, 1),
 		gcKick:  make(chan struct{}, 1),
@@ -247,6 +251,7 @@ func (o *Outbox) loadItem(it *badger.Item) error {
 		st.segs = append(st.segs, seg)
 		st.bytes += seg.size
 		o.pendingBytes += seg.size
+	case len(k) == 1 && k[0] == keyFlush: // a flush marker left by a crash
 	default:
 		o.log.Warn("outbox: ignoring unknown key", "key", fmt.Sprintf("%q", k))
 	}

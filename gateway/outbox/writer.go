@@ -151,6 +151,7 @@ type plan struct {
 	deletes map[Stream]int // segments deleted from the front
 	bytes   int64          // pending bytes added minus deleted
 	sbytes  map[Stream]int64
+	written int64 // record bytes written (appended or rewritten)
 	records int
 	more    bool // deletions left for a later commit
 
@@ -176,7 +177,9 @@ func (o *Outbox) commit(batch []*request) {
 	var err error
 	if len(p.next)+len(p.acked)+len(p.deletes)+len(p.rewrites) > 0 || p.clearThinned {
 		start := time.Now()
+		o.gcMu.Lock() // see compact.go
 		err = o.db.Update(func(txn *badger.Txn) error { return o.write(txn, &p) })
+		o.gcMu.Unlock()
 		observe(o.opts.Metrics.CommitSeconds, time.Since(start).Seconds())
 		add(o.opts.Metrics.Commits, 1)
 	}
@@ -197,6 +200,9 @@ func (o *Outbox) commit(batch []*request) {
 	if err == nil && p.records > 0 {
 		add(o.opts.Metrics.Appended, float64(p.records))
 		o.notify()
+	}
+	if err == nil {
+		o.noteWritten(p.written)
 	}
 	o.reportPending()
 	o.mu.Lock()
@@ -244,6 +250,7 @@ func (o *Outbox) planAppends(p *plan, batch []*request) {
 		}
 		p.next[r.stream] = next
 		p.bytes += r.size
+		p.written += r.size
 		p.sbytes[r.stream] += r.size
 		p.records += len(r.recs)
 	}
