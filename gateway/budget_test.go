@@ -112,12 +112,7 @@ func budgetGateway(t *testing.T, dir, broker string) *gw {
 // event was dropped, and the outbox reopens clean.
 func TestDiskBudgetThinsDeclaresAndAddsUp(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "outbox")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens there until the broker starts
+	addr := unusedAddr(t) // nothing listens there until the broker starts
 	g := budgetGateway(t, dir, "tcp://"+addr)
 	opts := g.outboxOptions()
 	ob, err := outbox.Open(context.Background(), dir, opts)
@@ -125,17 +120,8 @@ func TestDiskBudgetThinsDeclaresAndAddsUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.ob = ob
-	// The gateway's encoder and a publisher as Run builds one (Run's publisher also
-	// reports to the local API, which this test leaves out), reconnecting quickly.
-	pub, err := publish.New(ob, newEncoder("s1", "g1", g.boot, ob.Epoch()).encode, publish.Options{
-		Broker: "tcp://" + addr, ClientID: "lotsense-g1", MaxBackoff: 300 * time.Millisecond, Logger: g.log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	pubDone := make(chan error, 1)
-	go func() { pubDone <- pub.Run(ctx) }()
-
+	ctx, cancel := context.WithCancel(context.Background())
+	stopPublisher := startPublisher(t, g, addr, cancel)
 	var sent []drivers.Reading // in poll order: reading i got seq i+1
 	srcs := []*fakeSource{{id: "th-1", t: time.Unix(1_750_000_000, 0)}, {id: "th-2", t: time.Unix(1_750_000_000, 0)}}
 	poll := func(polls int) {
@@ -170,10 +156,7 @@ func TestDiskBudgetThinsDeclaresAndAddsUp(t *testing.T) {
 	poll(50) // live readings while the backlog drains
 
 	waitDrained(t, ob, got)
-	stop()
-	if err := <-pubDone; err != nil {
-		t.Fatal(err)
-	}
+	stopPublisher()
 	checkAddsUp(t, g, opts, sent, got)
 	nextSeq := ob.NextSeq(outbox.Readings)
 	if err := ob.Close(); err != nil {
@@ -315,4 +298,36 @@ func value(t *testing.T, c any) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+func unusedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startPublisher runs a publisher with the gateway's encoder, as Run builds one
+// (Run's also reports to the local API, left out here), reconnecting quickly; the
+// function returned cancels it and waits for it.
+func startPublisher(t *testing.T, g *gw, addr string, cancel context.CancelFunc) func() {
+	t.Helper()
+	pub, err := publish.New(g.ob, newEncoder("s1", "g1", g.boot, g.ob.Epoch()).encode, publish.Options{
+		Broker: "tcp://" + addr, ClientID: "lotsense-g1", MaxBackoff: 300 * time.Millisecond, Logger: g.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, done := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- pub.Run(ctx) }()
+	return func() {
+		done()
+		cancel()
+		if err := <-errc; err != nil {
+			t.Error("publisher:", err)
+		}
+	}
 }

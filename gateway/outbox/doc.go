@@ -11,4 +11,8 @@
 //
 // Ack is given the contiguous prefix of delivered records; keeping track of
 // out-of-order PUBACKs is the publisher's job (gateway/publish), not the outbox's.
+//
+// MaxBytes is a budget: readings may use a share of it and are refused or thinned
+// past it, alarms and events have the rest (see Budget); value-log GC with forced
+// memtable flushes keeps Badger's files bounded too (compact.go).
 package outbox
