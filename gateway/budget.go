@@ -82,6 +82,9 @@ func (g *gw) budgetAlarm(a outbox.BudgetAlarm) ([]byte, error) {
 		}
 		w.Message = fmt.Sprintf("outbox budget: readings used their share of %d bytes while undelivered; %d readings of %s thinned to one per %v per sensor and quantity, oldest first; seqs: %s",
 			g.cfg.Outbox.MaxBytes, a.Thinned, strings.Join(a.Sources, ", "), g.cfg.Outbox.ThinTo.Duration, formatRanges(a.Ranges))
+		for _, r := range a.Ranges {
+			w.Seqs = append(w.Seqs, wire.SeqRange{First: r.First, Last: r.Last})
+		}
 	case a.Kind == outbox.AlarmThinned:
 		w.Message = "outbox budget: readings delivered past the last thinned sequence number"
 	case !a.Cleared:

@@ -76,6 +76,9 @@ func DecodeAlarms(p []byte) (*AlarmBatch, error) {
 		if a.Kind == "" || a.Time.IsZero() || (a.State != "raised" && a.State != "cleared") {
 			return nil, fmt.Errorf("%w: alarm %d: needs a kind, a time and state raised or cleared", ErrMalformed, i)
 		}
+		if err := checkRanges(a.Seqs); err != nil {
+			return nil, fmt.Errorf("%w: alarm %d: %w", ErrMalformed, i, err)
+		}
 	}
 	return &b, nil
 }
@@ -131,5 +134,21 @@ func decodeJSON(p []byte, v any, version *int) error {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	*version = *probe.V
+	return nil
+}
+
+// checkRanges requires at most MaxAlarmRanges ascending, disjoint ranges of
+// sequence numbers from 1.
+func checkRanges(rs []SeqRange) error {
+	if len(rs) > MaxAlarmRanges {
+		return fmt.Errorf("%d sequence ranges, at most %d", len(rs), MaxAlarmRanges)
+	}
+	var prev uint64
+	for j, r := range rs {
+		if r.First == 0 || r.Last < r.First || (j > 0 && r.First <= prev) {
+			return fmt.Errorf("sequence range %d (%d-%d) must start at 1 or later, end at or after its start and follow range %d", j, r.First, r.Last, j-1)
+		}
+		prev = r.Last
+	}
 	return nil
 }

@@ -101,7 +101,20 @@ type Alarm struct {
 	Sensor   string    `json:"sensor,omitempty"`
 	Lots     []string  `json:"lots,omitempty"`
 	Message  string    `json:"message,omitempty"`
+	// Seqs, for kind "outbox_thinned", lists the readings sequence numbers the
+	// gateway removed to stay within its disk budget, so the cloud can tell these
+	// declared gaps from loss.
+	Seqs []SeqRange `json:"seqs,omitempty"`
 }
+
+// SeqRange is the sequence numbers First..Last, both included.
+type SeqRange struct {
+	First uint64 `json:"first"`
+	Last  uint64 `json:"last"`
+}
+
+// MaxAlarmRanges bounds the sequence ranges one alarm may declare.
+const MaxAlarmRanges = 10_000
 
 // AlarmBatch is the payload of .../alarms.
 type AlarmBatch struct {
