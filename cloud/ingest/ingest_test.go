@@ -221,3 +221,42 @@ func TestGatewayOfflineAlertsOncePerChange(t *testing.T) {
 		t.Fatalf("gateways %+v, want gw-1 offline", gws)
 	}
 }
+
+// Readings a gateway thinned to stay within its disk budget leave a gap it declared in
+// an outbox_thinned alarm: the cloud reports that gap as declared, not as possible loss.
+func TestThinnedGapIsDeclaredNotLoss(t *testing.T) {
+	ctx := context.Background()
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	temps := make([]float64, 10)
+	for i := range temps {
+		temps[i] = 4
+	}
+	// Two rooms per minute: seqs 1-20 (minutes 0-9), a hole, then seqs 41-60 (minutes 20-29),
+	// a second hole, seqs 81-100 (minutes 40-49).
+	alarm, _ := json.Marshal(wire.AlarmBatch{V: 1, Header: wire.Header{Site: "site-1", Gateway: "gw-1", Boot: "b1", Epoch: "e1", FirstSeq: 1},
+		Alarms: []wire.Alarm{{Time: t0, Kind: "outbox_thinned", State: "raised", Severity: "warning",
+			Seqs: []wire.SeqRange{{First: 21, Last: 30}, {First: 31, Last: 40}}}}})
+	msgs := []Message{
+		{Topic: topicRd, Payload: roomBatch(t, 1, 0, temps), Received: t0},
+		{Topic: topicRd, Payload: roomBatch(t, 41, 20, temps), Received: t0},
+		{Topic: topicRd, Payload: roomBatch(t, 81, 40, temps), Received: t0},
+		{Topic: wire.Topic("site-1", "gw-1", wire.KindAlarms), Payload: alarm, Received: t0},
+	}
+	if err := in.Process(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := st.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 1 || len(srcs[0].Gaps) != 2 {
+		t.Fatalf("sources %+v, want one outbox with two gaps", srcs)
+	}
+	thinned, lost := srcs[0].Gaps[0], srcs[0].Gaps[1]
+	if thinned.From != 21 || thinned.To != 40 || thinned.Declared != "thinned" || thinned.PossibleLoss {
+		t.Errorf("gap 21-40: %+v, want declared thinned and not possible loss", thinned)
+	}
+	if lost.From != 61 || lost.To != 80 || lost.Declared != "" || !lost.PossibleLoss {
+		t.Errorf("gap 61-80: %+v, want undeclared and possible loss (20 minutes behind the newest reading)", lost)
+	}
+}

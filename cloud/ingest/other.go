@@ -31,11 +31,19 @@ func (b *txBatch) alarms(ctx context.Context, ab *wire.AlarmBatch) error {
 		return err
 	}
 	for i := range ab.Alarms {
-		ok, err := b.tx.InsertAlarm(ctx, src, ab.FirstSeq+uint64(i), &ab.Alarms[i])
+		a := &ab.Alarms[i]
+		ok, err := b.tx.InsertAlarm(ctx, src, ab.FirstSeq+uint64(i), a)
 		if err != nil {
 			return err
 		}
 		b.in.m.items.WithLabelValues("alarms", result(ok)).Inc()
+		if ok && a.Kind == "outbox_thinned" && a.State == "raised" {
+			for _, r := range a.Seqs {
+				if err := b.tx.DeclareGap(ctx, src, r.First, r.Last, "thinned"); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }

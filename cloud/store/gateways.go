@@ -131,8 +131,58 @@ func (s *Store) gaps(ctx context.Context, st *SourceStats, newest time.Time) ([]
 		}
 		gaps[0].After = fromMicros(first)
 	}
+	declared, err := s.declaredGaps(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
 	for i := range gaps {
+		if reason := covered(declared, gaps[i].From, gaps[i].To); reason != "" {
+			gaps[i].Declared = reason
+			continue
+		}
 		gaps[i].PossibleLoss = !gaps[i].After.IsZero() && newest.Sub(gaps[i].After) > LossAfter
 	}
 	return gaps, nil
+}
+
+type declaredGap struct {
+	first, last uint64
+	reason      string
+}
+
+// declaredGaps returns the ranges a source declared, ascending.
+func (s *Store) declaredGaps(ctx context.Context, source int64) ([]declaredGap, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT first, last, reason FROM declared_gaps WHERE source_id = ? ORDER BY first`, source)
+	if err != nil {
+		return nil, fmt.Errorf("store: declared gaps: %w", err)
+	}
+	defer rows.Close()
+	var out []declaredGap
+	for rows.Next() {
+		var d declaredGap
+		if err := rows.Scan(&d.first, &d.last, &d.reason); err != nil {
+			return nil, fmt.Errorf("store: scan declared gap: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// covered returns the reason when declared ranges (ascending; adjacent ones may come
+// from successive alarms) cover from..to entirely, else "".
+func covered(declared []declaredGap, from, to uint64) string {
+	next, reason := from, ""
+	for _, d := range declared {
+		if d.last < next {
+			continue
+		}
+		if d.first > next {
+			return ""
+		}
+		next, reason = d.last+1, d.reason
+		if next > to {
+			return reason
+		}
+	}
+	return ""
 }

@@ -91,6 +91,14 @@ CREATE TABLE dead_letters (
 	received INTEGER NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB NOT NULL
 );
 `,
+	// 2: gaps a gateway declared (readings it thinned to stay within its disk budget).
+	`
+CREATE TABLE declared_gaps (
+	source_id INTEGER NOT NULL REFERENCES sources(id),
+	first INTEGER NOT NULL, last INTEGER NOT NULL, reason TEXT NOT NULL,
+	PRIMARY KEY (source_id, first)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema this build expects.

@@ -148,6 +148,9 @@ type Gap struct {
 	Before       *time.Time `json:"before,omitempty"`
 	After        time.Time  `json:"after"`
 	PossibleLoss bool       `json:"possible_loss"`
+	// Declared names why the gateway itself removed the whole range ("thinned": its
+	// outbox reached its disk budget and said so in an outbox_thinned alarm).
+	Declared string `json:"declared,omitempty"`
 }
 
 // LossAfter is how far behind the newest reading of its outbox a gap must lie to be

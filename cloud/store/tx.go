@@ -172,3 +172,14 @@ ON CONFLICT (lot_id, sensor, rule) DO UPDATE SET state = excluded.state`, lotID,
 	}
 	return nil
 }
+
+// DeclareGap records that the gateway outbox source removed readings first..last on
+// purpose (reason "thinned"), so the gap report does not call them possible loss.
+func (t *Tx) DeclareGap(ctx context.Context, source int64, first, last uint64, reason string) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO declared_gaps (source_id, first, last, reason) VALUES (?, ?, ?, ?)
+ON CONFLICT (source_id, first) DO UPDATE SET last = max(last, excluded.last)`, source, int64(first), int64(last), reason)
+	if err != nil {
+		return fmt.Errorf("store: declare gap %d-%d: %w", first, last, err)
+	}
+	return nil
+}
