@@ -181,13 +181,7 @@ func getJSON(ctx context.Context, url string, v any) error {
 // startMosquitto runs a real mosquitto broker on a free loopback port.
 func startMosquitto(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto"
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatal("mosquitto is not installed: run `make deps` (Debian package mosquitto)")
-		}
-	}
+	bin := mosquittoBin(t)
 	dir := t.TempDir()
 	port := freePort(t)
 	conf := filepath.Join(dir, "mosquitto.conf")
@@ -199,4 +193,17 @@ func startMosquitto(t *testing.T) string {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	waitPort(t, addr, p)
 	return addr
+}
+
+// mosquittoBin returns the path of the mosquitto program.
+func mosquittoBin(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		bin = "/usr/sbin/mosquitto"
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatal("mosquitto is not installed: run `make deps` (Debian package mosquitto)")
+		}
+	}
+	return bin
 }
