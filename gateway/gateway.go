@@ -99,15 +99,43 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 			g.log.Error("local API not available; the gateway runs on without it", "err", err)
 		}
 	})
-	err = pub.Run(ctx) // returns once ctx is done and it has disconnected
+	// The publisher outlives the pollers by a moment, so what they appended last is
+	// sent now rather than at the next start.
+	pubCtx, stopPublishing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPublishing()
+	pubDone := make(chan error, 1)
+	go func() { pubDone <- pub.Run(pubCtx) }()
+	published := false
+	select {
+	case <-ctx.Done():
+	case err = <-pubDone: // the publisher gave up: stop the rest too
+		published = true
+	}
 	stopPolling()
 	polls.Wait()
+	if !published {
+		g.flush(stopFlush)
+		stopPublishing()
+		err = <-pubDone
+	}
 	for _, s := range sensors {
 		s.src.Close()
 	}
 	g.log.Info("gateway stopped", "pending", g.pending(), "readings_next_seq", ob.NextSeq(outbox.Readings),
 		"readings_acked", ob.Acked(outbox.Readings))
 	return err
+}
+
+// stopFlush bounds how long a stopping gateway waits for its last readings to be
+// acknowledged; whatever is left stays in the outbox for the next start.
+const stopFlush = 3 * time.Second
+
+// flush waits, while the broker is connected, until nothing is pending or the timeout.
+func (g *gw) flush(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for g.pending() > 0 && g.api.Link().Connected() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // publisher builds the MQTT side: retained online status on connect, offline as will.

@@ -48,7 +48,7 @@ func (in *Ingester) Subscribe(ctx context.Context, o SubscribeOptions) error {
 	}
 	opts := mqtt.NewClientOptions().AddBroker(o.Broker).SetClientID(o.ClientID).
 		SetCleanSession(false).SetAutoReconnect(true).SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(30 * time.Second).
+		SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(5 * time.Second).
 		SetAutoAckDisabled(true).SetOrderMatters(true).SetKeepAlive(30 * time.Second).
 		SetUsername(o.Username).SetPassword(o.Password).
 		// With a kept session the broker may send queued messages before our

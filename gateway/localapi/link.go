@@ -80,3 +80,10 @@ func (a ackObserver) Observe(v float64) {
 		a.o.Observe(v)
 	}
 }
+
+// Connected reports whether the publisher is connected now.
+func (l *Link) Connected() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.connected
+}
