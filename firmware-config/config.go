@@ -40,6 +40,10 @@ type MQTT struct {
 	BatchSize int `yaml:"batch_size"`
 	// MaxInflight is the most unacknowledged messages; default 8, 1 to 1024.
 	MaxInflight int `yaml:"max_inflight"`
+	// DrainRate bounds the readings per second sent while a backlog drains after an
+	// outage (alarms and events are never held back); 0, the default, sends as fast
+	// as the broker acknowledges.
+	DrainRate float64 `yaml:"drain_rate"`
 }
 
 // Outbox is the durable queue between the sensors and the broker.

@@ -2,6 +2,7 @@ package fwconfig
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"slices"
@@ -126,6 +127,9 @@ func (k *checker) mqtt() {
 	}
 	k.intDefault("mqtt.batch_size", &m.BatchSize, DefaultBatchSize, 1, 100_000)
 	k.intDefault("mqtt.max_inflight", &m.MaxInflight, DefaultMaxInflight, 1, 1024)
+	if m.DrainRate < 0 || math.IsNaN(m.DrainRate) || math.IsInf(m.DrainRate, 0) {
+		k.errorf("mqtt.drain_rate", "want readings per second, 0 (unlimited) or more, got %v", m.DrainRate)
+	}
 }
 
 // intDefault fills in an integer's default and checks its bounds.

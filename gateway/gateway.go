@@ -164,7 +164,7 @@ func (g *gw) publisher() (*publish.Publisher, error) {
 			return g.publishStatus(c, statusTopic, wire.StateOffline)
 		},
 		Username: g.cfg.MQTT.Username, Password: g.cfg.MQTT.Password,
-		BatchSize: g.cfg.MQTT.BatchSize, MaxInflight: g.cfg.MQTT.MaxInflight,
+		BatchSize: g.cfg.MQTT.BatchSize, MaxInflight: g.cfg.MQTT.MaxInflight, Pace: g.cfg.MQTT.DrainRate,
 		KeepAlive: g.cfg.MQTT.KeepAlive.Duration, Logger: g.log, Metrics: g.api.Link().Metrics(g.m.publish),
 	})
 }

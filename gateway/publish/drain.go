@@ -35,6 +35,8 @@ type drain struct {
 	done     chan completion
 	stop     chan struct{}
 	data     [][]byte // reused for the Encoder's argument
+	pacers   map[outbox.Stream]*pacer
+	paceWake *time.Timer // fires when a paced stream may send again
 }
 
 func newDrain(p *Publisher, c Client) *drain {
@@ -49,6 +51,14 @@ func newDrain(p *Publisher, c Client) *drain {
 	for _, s := range p.opts.Streams {
 		d.pos[s] = p.src.Acked(s)
 	}
+	if p.opts.Pace > 0 {
+		d.pacers = make(map[outbox.Stream]*pacer)
+		for _, s := range p.opts.Paced {
+			d.pacers[s] = newPacer(p.opts.Pace, p.opts.BatchSize, time.Now())
+		}
+		d.paceWake = time.NewTimer(time.Hour)
+		d.paceWake.Stop()
+	}
 	return d
 }
 
@@ -56,6 +66,11 @@ func newDrain(p *Publisher, c Client) *drain {
 func (d *drain) run(ctx context.Context, notify <-chan struct{}, lost <-chan error) error {
 	poll := time.NewTicker(d.p.opts.Poll)
 	defer poll.Stop()
+	var paceC <-chan time.Time
+	if d.paceWake != nil {
+		defer d.paceWake.Stop()
+		paceC = d.paceWake.C
+	}
 	for {
 		if err := d.fill(); err != nil {
 			return err
@@ -70,6 +85,7 @@ func (d *drain) run(ctx context.Context, notify <-chan struct{}, lost <-chan err
 				return err
 			}
 		case <-notify:
+		case <-paceC:
 		case <-poll.C:
 			if err := d.checkStuck(); err != nil {
 				return err
@@ -120,6 +136,11 @@ func (d *drain) fill() error {
 
 // publishNext sends the next batch of s; false when there is none.
 func (d *drain) publishNext(s outbox.Stream) (bool, error) {
+	pc := d.pacers[s]
+	if wait := pc.wait(time.Now()); wait > 0 {
+		d.paceWake.Reset(wait)
+		return false, nil
+	}
 	recs, err := d.p.src.Read(s, d.pos[s]+1, d.p.opts.BatchSize, d.p.opts.BatchBytes)
 	if err != nil || len(recs) == 0 {
 		return false, err
@@ -132,6 +153,7 @@ func (d *drain) publishNext(s outbox.Stream) (bool, error) {
 			break
 		}
 	}
+	pc.take(len(recs))
 	d.data = d.data[:0]
 	for _, r := range recs {
 		d.data = append(d.data, r.Data)

@@ -59,7 +59,12 @@ type Options struct {
 	Username, Password string
 	// Streams lists the streams drained, highest priority first; by default alarms,
 	// events, readings.
-	Streams     []outbox.Stream
+	Streams []outbox.Stream
+	// Pace bounds the records per second sent from the streams in Paced (by
+	// default the readings), so a backlog drains without saturating a slow link;
+	// 0 sends as fast as the broker acknowledges.
+	Pace        float64
+	Paced       []outbox.Stream
 	BatchSize   int           // records per message; 1000 by default
 	BatchBytes  int           // record bytes per message; 256 KiB by default
 	MaxInflight int           // messages awaiting PUBACK; 32 by default
@@ -104,6 +109,12 @@ func New(src Source, enc Encoder, opts Options) (*Publisher, error) {
 	}
 	if len(opts.Streams) == 0 {
 		opts.Streams = []outbox.Stream{outbox.Alarms, outbox.Events, outbox.Readings}
+	}
+	if opts.Pace < 0 {
+		return nil, fmt.Errorf("publish: pace %v records/s is negative", opts.Pace)
+	}
+	if len(opts.Paced) == 0 {
+		opts.Paced = []outbox.Stream{outbox.Readings}
 	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
