@@ -72,6 +72,7 @@ func (o *Outbox) gcLoop(ctx context.Context, every time.Duration) {
 func (o *Outbox) runGC(ctx context.Context) {
 	o.gcMu.Lock()
 	defer o.gcMu.Unlock()
+	defer o.tamePass()
 	for i := 0; i < 16 && ctx.Err() == nil; i++ {
 		err := o.db.RunValueLogGC(0.5)
 		if err != nil {

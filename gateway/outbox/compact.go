@@ -42,6 +42,7 @@ func (o *Outbox) noteWritten(n int64) {
 	if err == nil {
 		err = o.db.DropPrefix([]byte{keyFlush})
 	}
+	o.tamePass()
 	if err != nil {
 		o.log.Warn("outbox: memtable flush for value-log GC", "err", err)
 	}

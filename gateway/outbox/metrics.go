@@ -18,6 +18,7 @@ type Metrics struct {
 	Full          Counter  // appends refused with ErrFull
 	Pending       Gauge    // records not yet acked, all streams
 	PendingBytes  Gauge    // bytes of stored segments not yet fully acked
+	MappingsTamed Counter  // Badger file mappings given MADV_RANDOM (tame.go)
 
 	// The disk budget (see Budget).
 	Refused       Counter // readings refused by the budget policy

@@ -75,6 +75,7 @@ type Outbox struct {
 	ackKick chan struct{}
 	gcKick  chan struct{} // run value-log GC now (after a thinning pass)
 	gcMu    sync.Mutex    // value-log GC, commits and forced flushes take turns (compact.go)
+	tame    *tamer        // Badger's memory maps (tame.go); nil where unsupported
 	written int64         // bytes committed since the last forced flush; writer only
 
 	vlogFileSize int64
@@ -153,6 +154,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Outbox, error) {
 		stop:    make(chan struct{}),
 		streams: make(map[Stream]*stream),
 		subs:    make(map[chan struct{}]struct{}),
+	}
+	if tameSupported {
+		o.tame = newTamer(dir, opts.Logger, opts.Metrics)
 	}
 	if err := o.load(); err != nil {
 		return nil, errors.Join(err, db.Close())
@@ -356,6 +360,12 @@ func (o *Outbox) Close() error {
 		close(o.stop)
 		o.cancel()
 		o.wg.Wait()
+		// A Read may still run a tamer pass (tameAfterRead): not on unmapped ranges.
+		o.gcMu.Lock()
+		if o.tame != nil {
+			o.tame.off = true
+		}
+		o.gcMu.Unlock()
 		if err := o.db.Close(); err != nil {
 			o.closeErr = fmt.Errorf("outbox: close: %w", err)
 		}

@@ -133,6 +133,7 @@ func (o *Outbox) loadSegment(s Stream, seg segment) (cachedSeg, error) {
 	if err != nil {
 		return cachedSeg{}, fmt.Errorf("outbox: read stream %d segment at %d: %w", s, seg.first, err)
 	}
+	o.tameAfterRead(len(data))
 	c := cachedSeg{first: seg.first, data: data, offs: make([]uint32, 0, seg.n)}
 	for off := 0; off < len(data); {
 		n, k := binary.Uvarint(data[off:])

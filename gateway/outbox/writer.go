@@ -179,6 +179,7 @@ func (o *Outbox) commit(batch []*request) {
 		start := time.Now()
 		o.gcMu.Lock() // see compact.go
 		err = o.db.Update(func(txn *badger.Txn) error { return o.write(txn, &p) })
+		o.tameIfDue()
 		o.gcMu.Unlock()
 		observe(o.opts.Metrics.CommitSeconds, time.Since(start).Seconds())
 		add(o.opts.Metrics.Commits, 1)
