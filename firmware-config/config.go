@@ -120,6 +120,41 @@ type Sensor struct {
 	// Simulate, when set, runs a simulated device in the gateway instead of reaching a
 	// real one (demos and tests). A Modbus address with port 0 lets it pick a port.
 	Simulate *Simulation `yaml:"simulate"`
+	// Report says which readings are sent: all of them (the default), or only those
+	// that moved by a deadband, plus a heartbeat.
+	Report Report `yaml:"report"`
+	// Quality holds the checks the gateway applies on top of the driver's own.
+	Quality Quality `yaml:"quality"`
+}
+
+// Report is report-on-change: a reading is sent when it moved at least its
+// quantity's deadband since the last one sent, when its quality changed, or when
+// Heartbeat has passed; states (door, compressor, defrost) are sent on every change.
+type Report struct {
+	Heartbeat Duration `yaml:"heartbeat"` // 0 (default): send every reading
+	Deadband  Deadband `yaml:"deadband"`
+}
+
+// Deadband is the change that is worth sending at once, per quantity.
+type Deadband struct {
+	Temperature float64 `yaml:"temperature"` // °C
+	Humidity    float64 `yaml:"humidity"`    // %RH
+}
+
+// Quality rules: a value outside its plausible range is bad, a value that has not
+// changed for StuckAfter is uncertain, and a sensor with no good reading for
+// OfflineAfter raises a sensor_offline event (sensor_online when it is back).
+type Quality struct {
+	OfflineAfter Duration `yaml:"offline_after"` // default 5 × interval, at least 1m
+	StuckAfter   Duration `yaml:"stuck_after"`   // 0 (default): off
+	Temperature  *Range   `yaml:"temperature"`   // °C
+	Humidity     *Range   `yaml:"humidity"`      // %RH
+}
+
+// Range is a plausible range of values, both ends included.
+type Range struct {
+	Min float64 `yaml:"min"`
+	Max float64 `yaml:"max"`
 }
 
 // Simulation drives a simulated cold-room sensor: the temperature holds Setpoint until

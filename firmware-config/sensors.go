@@ -56,6 +56,8 @@ func (k *checker) sensors() {
 			k.errorf(joinPath(p, "interval"), "want a duration from 100ms to 24h, got %v", d)
 		}
 		k.sensorType(s, p)
+		k.report(&s.Report, joinPath(p, "report"))
+		k.quality(s, joinPath(p, "quality"))
 		if s.Simulate != nil {
 			k.simulation(s.Simulate, joinPath(p, "simulate"))
 		}
@@ -108,5 +110,37 @@ func (k *checker) simulation(sim *Simulation, path string) {
 func (k *checker) celsius(path string, v float64) {
 	if math.IsNaN(v) || v < -100 || v > 150 {
 		k.errorf(path, "want a temperature from -100 to 150 °C, got %v", v)
+	}
+}
+
+func (k *checker) report(r *Report, path string) {
+	if r.Heartbeat.Duration < 0 {
+		k.errorf(joinPath(path, "heartbeat"), "want a duration of 0 (send every reading) or more, got %v", r.Heartbeat.Duration)
+	}
+	for name, v := range map[string]float64{"temperature": r.Deadband.Temperature, "humidity": r.Deadband.Humidity} {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			k.errorf(joinPath(joinPath(path, "deadband"), name), "want a change of 0 or more, got %v", v)
+		}
+	}
+	if (r.Deadband.Temperature > 0 || r.Deadband.Humidity > 0) && r.Heartbeat.Duration == 0 {
+		k.errorf(joinPath(path, "heartbeat"), "required with a deadband: want how often an unchanged value is sent anyway, like 5m")
+	}
+}
+
+func (k *checker) quality(s *Sensor, path string) {
+	q := &s.Quality
+	if k.unset(joinPath(path, "offline_after"), q.OfflineAfter.Duration == 0) {
+		q.OfflineAfter.Duration = max(5*s.Interval.Duration, time.Minute)
+	}
+	if q.OfflineAfter.Duration < s.Interval.Duration {
+		k.errorf(joinPath(path, "offline_after"), "want at least the interval (%v), got %v", s.Interval.Duration, q.OfflineAfter.Duration)
+	}
+	if q.StuckAfter.Duration < 0 {
+		k.errorf(joinPath(path, "stuck_after"), "want a duration of 0 (off) or more, got %v", q.StuckAfter.Duration)
+	}
+	for name, r := range map[string]*Range{"temperature": q.Temperature, "humidity": q.Humidity} {
+		if r != nil && !(r.Min < r.Max) {
+			k.errorf(joinPath(path, name), "want min below max, got min %v, max %v", r.Min, r.Max)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -22,6 +23,7 @@ type sensorRun struct {
 	id, location string
 	interval     time.Duration // clock time
 	src          drivers.Source
+	filter       *filter // quality rules and report-on-change; nil passes all
 
 	mu     sync.Mutex
 	latest []drivers.Reading // the last poll's readings, for the summary log
@@ -57,7 +59,8 @@ func (g *gw) startSensors() ([]*sensorRun, func(), error) {
 		if err != nil {
 			return runs, stop, fmt.Errorf("gateway: sensor %s: %w", sc.ID, err)
 		}
-		runs = append(runs, &sensorRun{id: sc.ID, location: sc.Location, interval: sc.Interval.Duration, src: dev})
+		runs = append(runs, &sensorRun{id: sc.ID, location: sc.Location, interval: sc.Interval.Duration, src: dev,
+			filter: newFilter(sc, g.clock.Now())})
 	}
 	return runs, stop, nil
 }
@@ -107,13 +110,15 @@ func (g *gw) pollOnce(ctx context.Context, s *sensorRun, buf []drivers.Reading) 
 		return buf
 	}
 	g.notePoll(s, buf, err)
-	if len(buf) == 0 {
-		return buf
-	}
+	send, events := s.filter.apply(g.clock.Now(), buf)
 	lots := g.binder.LotsAt(s.location)
 	synced := g.sync.synced.Load()
-	recs := make([][]byte, len(buf))
-	for i, r := range buf {
+	g.appendEvents(ctx, s, events, lots, synced)
+	if len(send) == 0 {
+		return buf
+	}
+	recs := make([][]byte, len(send))
+	for i, r := range send {
 		q := wire.Quality(r.Quality)
 		if q == wire.Good && (math.IsNaN(r.Value) || math.IsInf(r.Value, 0)) {
 			// A driver bug must not poison a batch: the cloud refuses a good reading
@@ -191,4 +196,25 @@ func unitSuffix(r drivers.Reading) string {
 		return "%"
 	}
 	return ""
+}
+
+// appendEvents stores what the filter found (a sensor gone quiet, a door opened) on
+// the events stream, which is never thinned and goes out before readings.
+func (g *gw) appendEvents(ctx context.Context, s *sensorRun, evs []event, lots []string, synced bool) {
+	if len(evs) == 0 {
+		return
+	}
+	recs := make([][]byte, 0, len(evs))
+	for _, e := range evs {
+		rec, err := json.Marshal(e.wire(s.id, s.location, lots, synced))
+		if err != nil {
+			g.log.Error("event not encoded", "sensor", s.id, "type", e.typ, "err", err)
+			continue
+		}
+		recs = append(recs, rec)
+		g.log.Info("sensor event", "sensor", s.id, "location", s.location, "type", e.typ)
+	}
+	if _, err := g.ob.Append(ctx, outbox.Events, recs); err != nil && ctx.Err() == nil {
+		g.log.Error("events not stored", "sensor", s.id, "events", len(recs), "err", err)
+	}
 }
