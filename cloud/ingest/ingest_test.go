@@ -260,3 +260,24 @@ func TestThinnedGapIsDeclaredNotLoss(t *testing.T) {
 		t.Errorf("gap 61-80: %+v, want undeclared and possible loss (20 minutes behind the newest reading)", lost)
 	}
 }
+
+// A sensor_offline event from a gateway raises one alert, even if the event is
+// delivered twice.
+func TestSensorOfflineEventRaisesAnAlert(t *testing.T) {
+	ctx := context.Background()
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	p, _ := json.Marshal(wire.EventBatch{V: 1, Header: wire.Header{Site: "site-1", Gateway: "gw-1", Boot: "b1", Epoch: "e1", FirstSeq: 1},
+		Events: []wire.Event{{Time: t0, Type: "sensor_offline", Location: "room-1", Lots: []string{lotA},
+			Attrs: map[string]string{"sensor": "th-1", "last_good": "2026-11-22T05:58:00Z"}}}})
+	msg := Message{Topic: wire.Topic("site-1", "gw-1", wire.KindEvents), Payload: p, Received: t0}
+	if err := in.Process(ctx, []Message{msg, msg}); err != nil {
+		t.Fatal(err)
+	}
+	al, err := st.Alerts(ctx, store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(al) != 1 || al[0].Kind != "sensor_offline" || al[0].Sensor != "th-1" || al[0].Location != "room-1" {
+		t.Fatalf("alerts %+v, want one sensor_offline alert for th-1 at room-1", al)
+	}
+}

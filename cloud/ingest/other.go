@@ -15,11 +15,17 @@ func (b *txBatch) events(ctx context.Context, eb *wire.EventBatch) error {
 		return err
 	}
 	for i := range eb.Events {
-		ok, err := b.tx.InsertEvent(ctx, src, eb.FirstSeq+uint64(i), &eb.Events[i])
+		e := &eb.Events[i]
+		ok, err := b.tx.InsertEvent(ctx, src, eb.FirstSeq+uint64(i), e)
 		if err != nil {
 			return err
 		}
 		b.in.m.items.WithLabelValues("events", result(ok)).Inc()
+		if ok && e.Type == "sensor_offline" {
+			if err := b.sensorOffline(ctx, eb.Site, e); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -88,4 +94,21 @@ func result(stored bool) string {
 		return "stored"
 	}
 	return "duplicate"
+}
+
+// sensorOffline raises an alert for a sensor the gateway found silent: the lots at
+// its location are no longer watched.
+func (b *txBatch) sensorOffline(ctx context.Context, site string, e *wire.Event) error {
+	sensor := e.Attrs["sensor"]
+	a := store.Alert{
+		Kind: "sensor_offline", Severity: store.SeverityWarning, Site: site, Location: e.Location, Sensor: sensor,
+		Message: fmt.Sprintf("Sensor %s at %s gave no good reading since %s; %d lots there are not monitored",
+			sensor, e.Location, e.Attrs["last_good"], len(e.Lots)),
+		Created: b.in.now(),
+	}
+	if err := b.tx.CreateAlert(ctx, &a); err != nil {
+		return err
+	}
+	b.alerts = append(b.alerts, a)
+	return nil
 }
