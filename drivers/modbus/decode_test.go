@@ -94,7 +94,7 @@ func FuzzDecode(f *testing.F) {
 
 func TestPlan(t *testing.T) {
 	mk := func(tab table, reg uint16, typ regType) point {
-		return point{Point: Point{Register: reg}, table: tab, typ: typ}
+		return point{Point: Point{Register: reg}, table: tab, codec: codec{typ: typ}}
 	}
 	ps := []point{
 		mk(holding, 2, typeInt32),  // 0: 2-3, joins 0-1
@@ -133,7 +133,7 @@ func TestPlan(t *testing.T) {
 func TestPlanMaxRegisters(t *testing.T) {
 	var ps []point
 	for r := uint16(0); r < 300; r++ {
-		ps = append(ps, point{Point: Point{Register: r}, typ: typeInt16})
+		ps = append(ps, point{Point: Point{Register: r}, codec: codec{typ: typeInt16}})
 	}
 	got := plan(ps)
 	if len(got) != 3 || got[0].count != 125 || got[1].start != 125 || got[2].count != 50 {

@@ -5,10 +5,8 @@ import (
 	"sort"
 )
 
-// maxRegisters is the most registers one read request may ask for (Modbus spec, 6.3).
-const maxRegisters = 125
-
-// request is one read of contiguous registers of one table, and the points it serves.
+// request is one read of contiguous registers (or bits) of one table, and the points it
+// serves.
 type request struct {
 	table  table
 	start  uint16
@@ -17,12 +15,13 @@ type request struct {
 }
 
 func (r request) String() string {
-	return fmt.Sprintf("%s registers %d-%d", r.table, r.start, int(r.start)+int(r.count)-1)
+	return fmt.Sprintf("%s %d-%d", r.table.unitName(), r.start, int(r.start)+int(r.count)-1)
 }
 
 // plan groups points into as few requests as it can: points of one table whose registers
-// touch or overlap share a request, up to maxRegisters registers. Registers in a gap are
-// never read, because many devices answer "illegal data address" for unmapped registers.
+// touch or overlap share a request, up to the table's most per request (125 registers,
+// 2000 bits). Registers in a gap are never read, because many devices answer "illegal
+// data address" for unmapped registers.
 func plan(ps []point) []request {
 	idx := make([]int, len(ps))
 	for i := range idx {
@@ -42,7 +41,7 @@ func plan(ps []point) []request {
 		if n := len(reqs); n > 0 {
 			r := &reqs[n-1]
 			start, end := int(r.start), int(r.start)+int(r.count)
-			if r.table == p.table && lo <= end && max(hi, end)-start <= maxRegisters {
+			if r.table == p.table && lo <= end && max(hi, end)-start <= p.table.maxCount() {
 				r.count = uint16(max(hi, end) - start)
 				r.points = append(r.points, i)
 				continue
