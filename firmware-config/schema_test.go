@@ -110,11 +110,15 @@ func schemaEnum(t *testing.T, root map[string]any, def, prop string) []string {
 
 func TestSchemaEnums(t *testing.T) {
 	root := loadSchema(t)
-	if got, want := schemaEnum(t, root, "modbus", "profile"), modbus.ProfileNames(); !sameSet(got, want) {
-		t.Errorf("schema modbus.profile enum = %v, want the driver's profiles %v", got, want)
+	shipped, err := ShippedProfiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := schemaEnum(t, root, "modbus", "profile"), append(shipped.Names(), modbus.ProfileNames()...); !sameSet(got, want) {
+		t.Errorf("schema modbus.profile enum = %v, want the device profiles and the driver's %v", got, want)
 	}
 	for _, q := range schemaEnum(t, root, "point", "quantity") {
-		if _, err := drivers.ParseQuantity(q); err != nil {
+		if _, err := drivers.ParseQuantity(q); err != nil && q != modbus.SetpointQuantity {
 			t.Errorf("schema point.quantity enum: %v", err)
 		}
 	}
