@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"testing"
-	"time"
 
 	"periph.io/x/conn/v3/i2c/i2ctest"
 
@@ -27,7 +26,7 @@ func FuzzPoll(f *testing.F) {
 			first = append(first, i2ctest.IO{Addr: 0x38, W: []byte{0xBE, 0x08, 0x00}})
 		}
 		pb := &i2ctest.Playback{Ops: ops(first, measureOps(b)), DontPanic: true}
-		d, err := New(pb, Options{ReadTimeout: 2 * time.Millisecond, PollInterval: time.Millisecond})
+		d, err := New(pb, fast)
 		if err != nil {
 			t.Fatal(err)
 		}
