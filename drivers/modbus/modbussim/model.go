@@ -13,9 +13,9 @@ import (
 const (
 	RegTemperature = 0 // int16, tenths of °C; 0x7FFF (32767) when faulted
 	RegHumidity    = 1 // uint16, tenths of %RH; 0xFFFF when faulted
-	RegDoorOpen    = 2 // 1 open, 0 closed
-	RegCompressor  = 3 // 1 running, 0 after the compressor failed
-	RegDefrost     = 4 // always 0: the simulated controller does not defrost
+	RegDoorOpen    = 2 // 1 open (scripted openings, or SetDoorOpen), 0 closed
+	RegCompressor  = 3 // 1 running; 0 during a defrost and after the compressor failed
+	RegDefrost     = 4 // 1 during a scripted defrost cycle
 	NumRegisters   = 5
 )
 
@@ -41,6 +41,13 @@ type Config struct {
 	WarmTau  time.Duration // time constant of that warm-up; zero means 30 min
 	FailAt   time.Duration // the compressor fails this long after New; zero means never
 	Humidity float64       // mean relative humidity, %RH
+	// DoorEvery and DoorFor script door openings: open for DoorFor at the start of
+	// every DoorEvery after the first (zero DoorEvery: never).
+	DoorEvery, DoorFor time.Duration
+	// DefrostEvery and DefrostFor script defrost cycles the same way; the compressor
+	// stops during a defrost and the air rises by up to DefrostRise °C.
+	DefrostEvery, DefrostFor time.Duration
+	DefrostRise              float64
 	// UnitID, when not zero, is the only unit id answered; others get the exception
 	// "gateway target device failed to respond", as behind a TCP-to-RTU gateway.
 	UnitID uint8
@@ -50,9 +57,13 @@ type Config struct {
 	Logger *log.Logger
 }
 
-// DefaultConfig is a cold room at 3 °C in a 22 °C building, at 85 %RH, that never fails.
+// DefaultConfig is a cold room at 3 °C in a 22 °C building, at 85 %RH, that never
+// fails, whose door opens for 2 min every 30 min and which defrosts for 20 min every
+// 6 h (warming by up to 1.5 °C).
 func DefaultConfig() Config {
-	return Config{Setpoint: 3, Ambient: 22, WarmTau: 30 * time.Minute, Humidity: 85}
+	return Config{Setpoint: 3, Ambient: 22, WarmTau: 30 * time.Minute, Humidity: 85,
+		DoorEvery: 30 * time.Minute, DoorFor: 2 * time.Minute,
+		DefrostEvery: 6 * time.Hour, DefrostFor: 20 * time.Minute, DefrostRise: 1.5}
 }
 
 func (c *Config) check() error {
@@ -70,6 +81,20 @@ func (c *Config) check() error {
 	}
 	if c.WarmTau < 0 {
 		errs = append(errs, fmt.Errorf("modbussim: WarmTau %v is negative", c.WarmTau))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"DoorEvery", c.DoorEvery}, {"DoorFor", c.DoorFor}, {"DefrostEvery", c.DefrostEvery}, {"DefrostFor", c.DefrostFor}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("modbussim: %s %v is negative", d.name, d.v))
+		}
+	}
+	if c.DoorFor > c.DoorEvery || c.DefrostFor > c.DefrostEvery {
+		errs = append(errs, errors.New("modbussim: DoorFor and DefrostFor must not exceed DoorEvery and DefrostEvery"))
+	}
+	if math.IsNaN(c.DefrostRise) || math.IsInf(c.DefrostRise, 0) {
+		errs = append(errs, fmt.Errorf("modbussim: DefrostRise %v is not a finite number", c.DefrostRise))
 	}
 	if c.FailAt < 0 {
 		errs = append(errs, fmt.Errorf("modbussim: FailAt %v is negative", c.FailAt))
@@ -105,7 +130,7 @@ func (s *Server) failed(e time.Duration) bool {
 func (s *Server) Temperature(t time.Time) float64 {
 	e := s.elapsed(t)
 	if !s.failed(e) {
-		return s.cfg.Setpoint + sine(wobble, wobblePeriod, e)
+		return s.cfg.Setpoint + sine(wobble, wobblePeriod, e) + s.defrostWarming(e)
 	}
 	t0 := s.cfg.Setpoint + sine(wobble, wobblePeriod, s.cfg.FailAt)
 	x := float64(e-s.cfg.FailAt) / float64(s.cfg.WarmTau)
@@ -118,8 +143,40 @@ func (s *Server) Humidity(t time.Time) float64 {
 	return math.Min(100, math.Max(0, h))
 }
 
-// CompressorRunning reports whether the compressor works at t.
-func (s *Server) CompressorRunning(t time.Time) bool { return !s.failed(s.elapsed(t)) }
+// CompressorRunning reports whether the compressor runs at t: not during a defrost,
+// never after it failed.
+func (s *Server) CompressorRunning(t time.Time) bool {
+	e := s.elapsed(t)
+	return !s.failed(e) && !s.Defrosting(t)
+}
+
+// DoorOpen reports whether the scripted door is open at t (SetDoorOpen aside): for
+// DoorFor from every multiple of DoorEvery after start.
+func (s *Server) DoorOpen(t time.Time) bool {
+	return scheduled(s.elapsed(t), s.cfg.DoorEvery, s.cfg.DoorFor)
+}
+
+// Defrosting reports whether a scripted defrost cycle runs at t: for DefrostFor from
+// every multiple of DefrostEvery after start, until the compressor fails.
+func (s *Server) Defrosting(t time.Time) bool {
+	e := s.elapsed(t)
+	return !s.failed(e) && scheduled(e, s.cfg.DefrostEvery, s.cfg.DefrostFor)
+}
+
+// defrostWarming is how much a defrost warms the air e after start: a half sine over
+// the cycle, peaking at DefrostRise.
+func (s *Server) defrostWarming(e time.Duration) float64 {
+	if !scheduled(e, s.cfg.DefrostEvery, s.cfg.DefrostFor) {
+		return 0
+	}
+	x := float64(e%s.cfg.DefrostEvery) / float64(s.cfg.DefrostFor)
+	return s.cfg.DefrostRise * math.Sin(math.Pi*x)
+}
+
+// scheduled reports whether e lies in one of the windows [k·every, k·every+dur), k ≥ 1.
+func scheduled(e, every, dur time.Duration) bool {
+	return every > 0 && dur > 0 && e >= every && e%every < dur
+}
 
 func sine(amp float64, period, e time.Duration) float64 {
 	return amp * math.Sin(2*math.Pi*float64(e%period)/float64(period))
@@ -138,8 +195,9 @@ func (s *Server) registers(t time.Time) [NumRegisters]uint16 {
 		r[RegTemperature] = uint16(int16(clamp(math.Round(s.Temperature(t)*10), -32767, 32766)))
 		r[RegHumidity] = uint16(clamp(math.Round(s.Humidity(t)*10), 0, 1000))
 	}
-	r[RegDoorOpen] = b2u(door)
+	r[RegDoorOpen] = b2u(door || s.DoorOpen(t))
 	r[RegCompressor] = b2u(s.CompressorRunning(t))
+	r[RegDefrost] = b2u(s.Defrosting(t))
 	return r
 }
 
