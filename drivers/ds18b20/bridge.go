@@ -92,6 +92,9 @@ func (b *Bridge) use(ctx context.Context, fn func(onewire.Bus) error) error {
 	if b.closed {
 		return ErrClosed
 	}
+	if b.bus == nil && b.open == nil {
+		return fmt.Errorf("ds18b20: %s has no bus", b.name)
+	}
 	if b.bus == nil {
 		bus, closer, err := b.open()
 		if err != nil {

@@ -157,6 +157,10 @@ func TestOpenBridgeChecksAddress(t *testing.T) {
 	if _, err := New(Options{ROM: romA}); err != nil {
 		t.Errorf("New touches hardware or fails: %v", err)
 	}
+	d, _ := NewOnBridge(NewBridge(nil, "nowhere"), Options{ROM: romA})
+	if rs, err := d.Poll(context.Background(), t0, nil); err == nil || rs[0].Quality != drivers.Unavailable {
+		t.Errorf("Poll on a nil bus: %+v, %v", rs, err)
+	}
 	if _, err := NewOnBridge(nil, Options{ROM: romA}); err == nil {
 		t.Error("NewOnBridge(nil) accepted")
 	}
