@@ -2,12 +2,16 @@ package fwconfig
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lotsense/lotsense/drivers"
 	"github.com/lotsense/lotsense/drivers/modbus"
+	"github.com/lotsense/lotsense/drivers/modbus/modbussim"
 )
 
 func TestShippedProfiles(t *testing.T) {
@@ -130,5 +134,47 @@ sensors:
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("sharing a bus badly: %v\nwant %q", err, want)
 		}
+	}
+}
+
+// The lotsense-sim profile reads exactly what modbussim serves, scripted door included.
+func TestSimProfileMatchesSimulator(t *testing.T) {
+	ps, err := ShippedProfiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, _ := ps.Points("lotsense-sim")
+	start := time.Date(2025, 7, 1, 6, 0, 0, 0, time.UTC)
+	at := start.Add(6*time.Hour + 10*time.Minute) // a defrost, not the door
+	clock := start
+	cfg := modbussim.DefaultConfig()
+	cfg.Clock = func() time.Time { return clock }
+	sim, err := modbussim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = at
+	if err := sim.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Stop()
+	dev, err := modbus.New(modbus.Options{Address: sim.Addr(), UnitID: 1, Points: pts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	rs, err := dev.Poll(t.Context(), at, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[drivers.Quantity]float64{drivers.Temperature: sim.Temperature(at), drivers.RelativeHumidity: sim.Humidity(at),
+		drivers.DoorOpen: 0, drivers.CompressorRunning: 0, drivers.DefrostActive: 1}
+	for _, r := range rs {
+		if r.Quality != drivers.Good || math.Abs(r.Value-want[r.Quantity]) > 0.051 {
+			t.Errorf("%s = %v %s, want %v", r.Quantity, r.Value, r.Quality, want[r.Quantity])
+		}
+	}
+	if len(rs) != 5 {
+		t.Errorf("%d readings, want 5", len(rs))
 	}
 }
