@@ -2,6 +2,11 @@ package fwconfig
 
 import (
 	"github.com/lotsense/lotsense/drivers/gs1"
+	"github.com/lotsense/lotsense/drivers/aht20"
+	"github.com/lotsense/lotsense/drivers/bmxx80"
+	"github.com/lotsense/lotsense/drivers/ds18b20"
+	"github.com/lotsense/lotsense/drivers/ds18b20/w1"
+	"github.com/lotsense/lotsense/drivers/mcp9808"
 	"github.com/lotsense/lotsense/drivers/modbus"
 )
 
@@ -117,6 +122,12 @@ type Sensor struct {
 	Location string          `yaml:"location"` // id of the location it measures
 	Interval Duration        `yaml:"interval"` // poll interval; default 10s, 100ms to 24h
 	Modbus   *modbus.Options `yaml:"modbus"`   // required when Type is "modbus"
+	// One block per periph device family, required when Type names it.
+	BME280  *bmxx80.Options  `yaml:"bme280"`  // BME280 / BMP280 on I²C
+	AHT20   *aht20.Options   `yaml:"aht20"`   // AHT20 on I²C
+	MCP9808 *mcp9808.Options `yaml:"mcp9808"` // MCP9808 on I²C
+	DS18B20 *ds18b20.Options `yaml:"ds18b20"` // DS18B20 through a DS2482 I²C-to-1-Wire bridge
+	W1      *w1.Options      `yaml:"w1"`      // DS18B20 through the kernel's w1 sysfs files
 	// Simulate, when set, runs a simulated device in the gateway instead of reaching a
 	// real one (demos and tests). A Modbus address with port 0 lets it pick a port.
 	Simulate *Simulation `yaml:"simulate"`

@@ -20,7 +20,32 @@ type sensorType struct {
 func sensorTypes() []sensorType {
 	return []sensorType{
 		{name: "modbus", present: func(s *Sensor) bool { return s.Modbus != nil }, check: (*checker).modbus},
+		{name: "bme280", present: func(s *Sensor) bool { return s.BME280 != nil },
+			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.BME280.Validate()) }},
+		{name: "aht20", present: func(s *Sensor) bool { return s.AHT20 != nil },
+			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.AHT20.Validate()) }},
+		{name: "mcp9808", present: func(s *Sensor) bool { return s.MCP9808 != nil },
+			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.MCP9808.Validate()) }},
+		{name: "ds18b20", present: func(s *Sensor) bool { return s.DS18B20 != nil },
+			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.DS18B20.Validate()) }},
+		{name: "w1", present: func(s *Sensor) bool { return s.W1 != nil },
+			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.W1.Validate()) }},
 	}
+}
+
+// driverOptions reports a driver's own validation of its options block, one error per
+// problem, at the block (each message names the field).
+func (k *checker) driverOptions(path string, err error) {
+	if err == nil {
+		return
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			k.errorf(path, "%v", e)
+		}
+		return
+	}
+	k.errorf(path, "%v", err)
 }
 
 func sensorTypeNames() string {
@@ -59,6 +84,9 @@ func (k *checker) sensors() {
 		k.report(&s.Report, joinPath(p, "report"))
 		k.quality(s, joinPath(p, "quality"))
 		if s.Simulate != nil {
+			if s.Type != "modbus" && s.Type != "" {
+				k.errorf(joinPath(p, "simulate"), "simulation is available for modbus sensors only, not %s", s.Type)
+			}
 			k.simulation(s.Simulate, joinPath(p, "simulate"))
 		}
 	}

@@ -31,35 +31,35 @@ type sensorRun struct {
 	full   bool              // the last append was refused by the outbox budget; log only changes
 }
 
-// startSensors starts a simulator for every simulated sensor and opens every driver.
-// The returned function stops the simulators; call it even when err is not nil.
+// startSensors starts a simulator for every simulated sensor and prepares every
+// driver; a driver opens on first poll (see lazySource). The returned function stops
+// the simulators and closes shared buses; call it even when err is not nil.
 func (g *gw) startSensors() ([]*sensorRun, func(), error) {
 	var sims []*modbussim.Server
+	sh := &shared{}
 	stop := func() {
 		for _, s := range sims {
 			s.Stop()
+		}
+		if err := sh.close(); err != nil {
+			g.log.Warn("closing shared buses", "err", err)
 		}
 	}
 	var runs []*sensorRun
 	for i := range g.cfg.Sensors {
 		sc := &g.cfg.Sensors[i]
-		if sc.Type != "modbus" || sc.Modbus == nil {
-			return runs, stop, fmt.Errorf("gateway: sensor %s: type %q has no driver in this build", sc.ID, sc.Type)
-		}
-		opts := *sc.Modbus
-		if sc.Simulate != nil {
+		addr := ""
+		if sc.Simulate != nil && sc.Modbus != nil {
 			sim, err := g.simulate(sc)
 			if err != nil {
 				return runs, stop, err
 			}
 			sims = append(sims, sim)
-			opts.Address = sim.Addr()
+			addr = sim.Addr()
 		}
-		dev, err := modbus.New(opts)
-		if err != nil {
-			return runs, stop, fmt.Errorf("gateway: sensor %s: %w", sc.ID, err)
-		}
-		runs = append(runs, &sensorRun{id: sc.ID, location: sc.Location, interval: sc.Interval.Duration, src: dev,
+		open, qs := sh.opener(sc, addr)
+		src := &lazySource{name: sc.ID, open: open, quantities: qs}
+		runs = append(runs, &sensorRun{id: sc.ID, location: sc.Location, interval: sc.Interval.Duration, src: src,
 			filter: newFilter(sc, g.clock.Now())})
 	}
 	return runs, stop, nil

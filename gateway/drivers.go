@@ -1,0 +1,123 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lotsense/lotsense/drivers"
+	"github.com/lotsense/lotsense/drivers/aht20"
+	"github.com/lotsense/lotsense/drivers/bmxx80"
+	"github.com/lotsense/lotsense/drivers/ds18b20"
+	"github.com/lotsense/lotsense/drivers/ds18b20/w1"
+	"github.com/lotsense/lotsense/drivers/mcp9808"
+	"github.com/lotsense/lotsense/drivers/modbus"
+	fwconfig "github.com/lotsense/lotsense/firmware-config"
+)
+
+// shared holds what several sensors use together and the run closes at the end:
+// RS-485 buses (one per serial port, requests taking turns) and DS2482 bridges.
+type shared struct {
+	buses   map[string]*modbus.Bus
+	bridges ds18b20.Bridges
+}
+
+func (sh *shared) close() error {
+	errs := []error{sh.bridges.Close()}
+	for _, b := range sh.buses {
+		errs = append(errs, b.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// opener returns a function that opens the driver of one configured sensor, and the
+// quantities it measures (what a sensor that cannot be opened reports as unavailable).
+func (sh *shared) opener(sc *fwconfig.Sensor, modbusAddr string) (func() (drivers.Source, error), []drivers.Quantity) {
+	th := []drivers.Quantity{drivers.Temperature, drivers.RelativeHumidity}
+	t := []drivers.Quantity{drivers.Temperature}
+	switch {
+	case sc.Modbus != nil:
+		opts := *sc.Modbus
+		if modbusAddr != "" {
+			opts.Address = modbusAddr
+		}
+		return func() (drivers.Source, error) { return sh.modbus(opts) }, nil
+	case sc.BME280 != nil:
+		return func() (drivers.Source, error) { return bmxx80.Open(*sc.BME280) }, th
+	case sc.AHT20 != nil:
+		return func() (drivers.Source, error) { return aht20.Open(*sc.AHT20) }, th
+	case sc.MCP9808 != nil:
+		return func() (drivers.Source, error) { return mcp9808.Open(*sc.MCP9808) }, t
+	case sc.DS18B20 != nil:
+		return func() (drivers.Source, error) { return sh.bridges.New(*sc.DS18B20) }, t
+	case sc.W1 != nil:
+		return func() (drivers.Source, error) { return w1.New(*sc.W1) }, t
+	}
+	return func() (drivers.Source, error) {
+		return nil, fmt.Errorf("sensor type %q has no driver in this build", sc.Type)
+	}, nil
+}
+
+// modbus opens a Modbus device: over TCP on its own, over RS-485 on the bus of its port.
+func (sh *shared) modbus(opts modbus.Options) (drivers.Source, error) {
+	if opts.Serial == nil {
+		return modbus.New(opts)
+	}
+	bus := sh.buses[opts.Serial.Port]
+	if bus == nil {
+		var err error
+		if bus, err = modbus.OpenBus(*opts.Serial); err != nil {
+			return nil, err
+		}
+		if sh.buses == nil {
+			sh.buses = map[string]*modbus.Bus{}
+		}
+		sh.buses[opts.Serial.Port] = bus
+	}
+	return modbus.NewOnBus(bus, opts)
+}
+
+// lazySource opens its driver on first use and again after opening failed, so a
+// sensor unplugged at start (no I²C bus yet, a USB adapter missing) neither stops the
+// gateway nor goes silent: until it opens, each poll yields unavailable readings.
+type lazySource struct {
+	name       string
+	open       func() (drivers.Source, error)
+	quantities []drivers.Quantity
+
+	mu      sync.Mutex
+	src     drivers.Source
+	lastTry time.Time
+	err     error
+}
+
+// retryOpen bounds how often a failing open is tried again.
+const retryOpen = 30 * time.Second
+
+func (l *lazySource) Poll(ctx context.Context, now time.Time, dst []drivers.Reading) ([]drivers.Reading, error) {
+	l.mu.Lock()
+	if l.src == nil && (l.lastTry.IsZero() || time.Since(l.lastTry) >= retryOpen) {
+		l.lastTry = time.Now()
+		l.src, l.err = l.open()
+	}
+	src, err := l.src, l.err
+	l.mu.Unlock()
+	if src != nil {
+		return src.Poll(ctx, now, dst)
+	}
+	for _, q := range l.quantities {
+		dst = append(dst, drivers.Reading{Quantity: q, Quality: drivers.Unavailable, Time: now})
+	}
+	return dst, fmt.Errorf("gateway: sensor %s cannot be opened: %w", l.name, err)
+}
+
+func (l *lazySource) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.src == nil {
+		return nil
+	}
+	return l.src.Close()
+}
