@@ -1,11 +1,11 @@
 package fwconfig
 
 import (
-	"github.com/lotsense/lotsense/drivers/gs1"
 	"github.com/lotsense/lotsense/drivers/aht20"
 	"github.com/lotsense/lotsense/drivers/bmxx80"
 	"github.com/lotsense/lotsense/drivers/ds18b20"
 	"github.com/lotsense/lotsense/drivers/ds18b20/w1"
+	"github.com/lotsense/lotsense/drivers/gs1"
 	"github.com/lotsense/lotsense/drivers/mcp9808"
 	"github.com/lotsense/lotsense/drivers/modbus"
 )
