@@ -45,25 +45,34 @@ func (sh *shared) opener(sc *fwconfig.Sensor, modbusAddr string) (func() (driver
 		}
 		return func() (drivers.Source, error) { return sh.modbus(opts) }, nil
 	case sc.BME280 != nil:
-		return func() (drivers.Source, error) { return bmxx80.Open(*sc.BME280) }, th
+		return func() (drivers.Source, error) { return source(bmxx80.Open(*sc.BME280)) }, th
 	case sc.AHT20 != nil:
-		return func() (drivers.Source, error) { return aht20.Open(*sc.AHT20) }, th
+		return func() (drivers.Source, error) { return source(aht20.Open(*sc.AHT20)) }, th
 	case sc.MCP9808 != nil:
-		return func() (drivers.Source, error) { return mcp9808.Open(*sc.MCP9808) }, t
+		return func() (drivers.Source, error) { return source(mcp9808.Open(*sc.MCP9808)) }, t
 	case sc.DS18B20 != nil:
-		return func() (drivers.Source, error) { return sh.bridges.New(*sc.DS18B20) }, t
+		return func() (drivers.Source, error) { return source(sh.bridges.New(*sc.DS18B20)) }, t
 	case sc.W1 != nil:
-		return func() (drivers.Source, error) { return w1.New(*sc.W1) }, t
+		return func() (drivers.Source, error) { return source(w1.New(*sc.W1)) }, t
 	}
 	return func() (drivers.Source, error) {
 		return nil, fmt.Errorf("sensor type %q has no driver in this build", sc.Type)
 	}, nil
 }
 
+// source turns a constructor's result into an interface value that is nil on error
+// (a nil *Dev inside a non-nil drivers.Source would pass the nil check and panic).
+func source[T drivers.Source](d T, err error) (drivers.Source, error) {
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
 // modbus opens a Modbus device: over TCP on its own, over RS-485 on the bus of its port.
 func (sh *shared) modbus(opts modbus.Options) (drivers.Source, error) {
 	if opts.Serial == nil {
-		return modbus.New(opts)
+		return source(modbus.New(opts))
 	}
 	bus := sh.buses[opts.Serial.Port]
 	if bus == nil {
@@ -76,7 +85,7 @@ func (sh *shared) modbus(opts modbus.Options) (drivers.Source, error) {
 		}
 		sh.buses[opts.Serial.Port] = bus
 	}
-	return modbus.NewOnBus(bus, opts)
+	return source(modbus.NewOnBus(bus, opts))
 }
 
 // lazySource opens its driver on first use and again after opening failed, so a
