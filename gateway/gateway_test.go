@@ -96,7 +96,7 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 		"cold-room-2": {"(01)09506000134376(10)DEMO-B1"},
 	}
 	next := uint64(1)
-	n := 0
+	n, unavailable := 0, 0
 	for _, b := range batches {
 		if b.FirstSeq > next {
 			t.Fatalf("gap: batch starts at seq %d, expected %d", b.FirstSeq, next)
@@ -107,13 +107,17 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 			if strings.Join(r.Lots, " ") != strings.Join(want[r.Location], " ") {
 				t.Fatalf("reading of %s at %s carries lots %v, want %v", r.Sensor, r.Location, r.Lots, want[r.Location])
 			}
-			if r.Quality != wire.Good || r.Synced {
+			// A poll that times out on a loaded machine is unavailable, which is right;
+			// anything else but good is not.
+			if r.Quality == wire.Unavailable {
+				unavailable++
+			} else if r.Quality != wire.Good || r.Synced {
 				t.Fatalf("reading %+v: want good, and not synced (the demo clock runs fast)", r)
 			}
 		}
 	}
 	// 2 s at 600x is 20 minutes: ~120 polls of 2 sensors with 2 quantities each.
-	if n < 100 {
-		t.Fatalf("%d readings published in 2 s at 600x, want well over 100", n)
+	if n < 100 || unavailable > n/10 {
+		t.Fatalf("%d readings published in 2 s at 600x, %d unavailable; want well over 100, nearly all good", n, unavailable)
 	}
 }
