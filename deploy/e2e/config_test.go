@@ -39,3 +39,18 @@ func TestGatewayReportsConfigErrorsWithFileAndLine(t *testing.T) {
 		t.Errorf("config check %s: %v\n%s", good, err, out)
 	}
 }
+
+// probe reads one configured sensor once: a technician sees the decoded values, or
+// the exact error and exit status 1.
+func TestGatewayProbeReadsOneSensor(t *testing.T) {
+	gw := filepath.Join(binDir, "lotsense-gateway")
+	demo := "../../firmware-config/examples/demo-cold-room.yaml"
+	out, err := exec.Command(gw, "probe", "-config", demo, "th-room-1").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "temperature") || !strings.Contains(string(out), "good") {
+		t.Fatalf("probe of the simulated th-room-1: %v\n%s", err, out)
+	}
+	out, err = exec.Command(gw, "probe", "-config", demo, "nope").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), `no sensor "nope"`) {
+		t.Fatalf("probe of an unknown sensor: %v\n%s", err, out)
+	}
+}

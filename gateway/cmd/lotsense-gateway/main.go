@@ -43,6 +43,8 @@ func main() {
 		err = statusCmd(ctx, args, os.Stdout)
 	case "config":
 		err = configCmd(args)
+	case "probe":
+		err = probeCmd(ctx, args)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
