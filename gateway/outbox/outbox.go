@@ -54,6 +54,10 @@ type Options struct {
 	// Budget says what happens when MaxBytes is reached (see budget.go); the zero
 	// value refuses routine readings past their share and thins nothing.
 	Budget Budget
+	// CommitLinger is the longest the writer waits for more concurrent Appends to
+	// share a commit (linger.go); it adds at most this much to an Append's latency.
+	// DefaultCommitLinger when 0; negative: no lingering.
+	CommitLinger time.Duration
 }
 
 // Record is one stored record. Data must not be modified: it may share memory with
@@ -131,6 +135,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Outbox, error) {
 	}
 	if opts.GCInterval <= 0 {
 		opts.GCInterval = DefaultGCInterval
+	}
+	if opts.CommitLinger == 0 {
+		opts.CommitLinger = DefaultCommitLinger
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

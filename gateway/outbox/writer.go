@@ -104,6 +104,7 @@ func (o *Outbox) Ack(s Stream, upTo uint64) error {
 func (o *Outbox) writer() {
 	defer o.wg.Done()
 	batch := make([]*request, 0, 64)
+	l := newLingerer(o.opts.CommitLinger)
 	for {
 		batch = batch[:0]
 		select {
@@ -120,7 +121,10 @@ func (o *Outbox) writer() {
 				o.commit(batch)
 			}
 		}
-		o.commit(o.gather(batch))
+		batch = o.gather(o.linger(l, o.gather(batch)))
+		if queued := o.commit(batch); len(batch) > 0 {
+			l.note(len(batch) + queued)
+		}
 	}
 }
 
@@ -164,8 +168,9 @@ type plan struct {
 }
 
 // commit stores the batch and any new ack cursors in one transaction, then answers
-// every request.
-func (o *Outbox) commit(batch []*request) {
+// every request. It returns the requests queued meanwhile, before answering (those
+// answered may come back at once): how many Appends run concurrently, for linger.
+func (o *Outbox) commit(batch []*request) (queued int) {
 	rws := o.thinIfNeeded(batch)
 	p := plan{next: map[Stream]uint64{}, segs: map[Stream][]segment{}, vals: map[Stream][][]byte{},
 		acked: map[Stream]uint64{}, deletes: map[Stream]int{}, sbytes: map[Stream]int64{}}
@@ -192,6 +197,7 @@ func (o *Outbox) commit(batch []*request) {
 		o.logBudget(&p)
 	}
 	o.unbusyRewrites(rws)
+	queued = len(o.reqs)
 	for _, r := range batch {
 		if r.err == nil && err != nil {
 			r.err, r.first = err, 0
@@ -221,6 +227,7 @@ func (o *Outbox) commit(batch []*request) {
 		default:
 		}
 	}
+	return queued
 }
 
 // planAppends assigns sequence numbers and builds the segments; o.mu held.
