@@ -46,9 +46,9 @@ func (f Fault) String() string {
 
 // Config is what every simulated chip needs.
 type Config struct {
-	Model Model             // required
-	Clock func() time.Time  // the model's time; nil means time.Now
-	Fault Fault             // the fault FaultAt switches on
+	Model Model            // required
+	Clock func() time.Time // the model's time; nil means time.Now
+	Fault Fault            // the fault FaultAt switches on
 	// FaultAt, when not zero, switches Fault on this long after the chip was created
 	// (on Clock). SetFault switches a fault on or off at any time.
 	FaultAt time.Duration
