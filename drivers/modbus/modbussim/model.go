@@ -51,6 +51,13 @@ type Config struct {
 	// UnitID, when not zero, is the only unit id answered; others get the exception
 	// "gateway target device failed to respond", as behind a TCP-to-RTU gateway.
 	UnitID uint8
+	// FaultAt, when not zero, makes the temperature and humidity registers read their
+	// fault codes from this long after New on, as SetFault(true) does: a broken probe.
+	FaultAt time.Duration
+	// SilentAt, when not zero, makes the device stop answering this long after New:
+	// over RTU (ServeRTU) no reply at all, over TCP the exception "gateway target
+	// device failed to respond".
+	SilentAt time.Duration
 	// Clock is the model's time; nil means time.Now. It must be safe for concurrent use.
 	Clock func() time.Time
 	// Logger receives the Modbus server's log; nil discards it.
@@ -96,8 +103,13 @@ func (c *Config) check() error {
 	if math.IsNaN(c.DefrostRise) || math.IsInf(c.DefrostRise, 0) {
 		errs = append(errs, fmt.Errorf("modbussim: DefrostRise %v is not a finite number", c.DefrostRise))
 	}
-	if c.FailAt < 0 {
-		errs = append(errs, fmt.Errorf("modbussim: FailAt %v is negative", c.FailAt))
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"FailAt", c.FailAt}, {"FaultAt", c.FaultAt}, {"SilentAt", c.SilentAt}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("modbussim: %s %v is negative", d.name, d.v))
+		}
 	}
 	if c.WarmTau == 0 {
 		c.WarmTau = 30 * time.Minute
@@ -114,6 +126,11 @@ func (s *Server) elapsed(t time.Time) time.Duration {
 		return e
 	}
 	return 0
+}
+
+// silent reports whether the device no longer answers at t (Config.SilentAt).
+func (s *Server) silent(t time.Time) bool {
+	return s.cfg.SilentAt > 0 && s.elapsed(t) >= s.cfg.SilentAt
 }
 
 // failed reports whether the compressor has failed e after start.
@@ -188,6 +205,7 @@ func (s *Server) registers(t time.Time) [NumRegisters]uint16 {
 	s.mu.Lock()
 	fault, door := s.fault, s.door
 	s.mu.Unlock()
+	fault = fault || (s.cfg.FaultAt > 0 && s.elapsed(t) >= s.cfg.FaultAt)
 	if fault {
 		r[RegTemperature], r[RegHumidity] = FaultTemperature, FaultHumidity
 	} else {

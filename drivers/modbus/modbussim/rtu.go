@@ -43,7 +43,7 @@ func ServeRTU(rw io.ReadWriter, devices map[uint8]*Server) error {
 func answerRTU(req []byte, devices map[uint8]*Server) []byte {
 	unit, fc := req[0], req[1]
 	s := devices[unit]
-	if s == nil {
+	if s == nil || s.silent(s.cfg.Clock()) {
 		return nil
 	}
 	addr, n := binary.BigEndian.Uint16(req[2:]), binary.BigEndian.Uint16(req[4:])

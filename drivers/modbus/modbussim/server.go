@@ -145,7 +145,7 @@ type handler struct{ s *Server }
 
 // registers checks a read request and returns the registers it asks for.
 func (h handler) registers(unit uint8, addr, n uint16, write bool) ([]uint16, error) {
-	if h.s.cfg.UnitID != 0 && unit != h.s.cfg.UnitID {
+	if (h.s.cfg.UnitID != 0 && unit != h.s.cfg.UnitID) || h.s.silent(h.s.cfg.Clock()) {
 		return nil, modbus.ErrGWTargetFailedToRespond
 	}
 	if write {
