@@ -129,7 +129,10 @@ type Sensor struct {
 	DS18B20 *ds18b20.Options `yaml:"ds18b20"` // DS18B20 through a DS2482 I²C-to-1-Wire bridge
 	W1      *w1.Options      `yaml:"w1"`      // DS18B20 through the kernel's w1 sysfs files
 	// Simulate, when set, runs a simulated device in the gateway instead of reaching a
-	// real one (demos and tests). A Modbus address with port 0 lets it pick a port.
+	// real one (demos and tests). A Modbus address with port 0 lets it pick a port; a
+	// Modbus serial port becomes a pseudo-terminal shared by the simulated devices
+	// configured on it (Linux only); I²C chips get a simulated bus, DS18B20 probes
+	// simulated w1 sysfs files.
 	Simulate *Simulation `yaml:"simulate"`
 	// Report says which readings are sent: all of them (the default), or only those
 	// that moved by a deadband, plus a heartbeat.
@@ -168,14 +171,37 @@ type Range struct {
 	Max float64 `yaml:"max"`
 }
 
-// Simulation drives a simulated cold-room sensor: the temperature holds Setpoint until
-// FailAfter, then the cooling fails and it drifts towards Ambient with time constant
-// WarmTau.
+// Simulation drives a simulated sensor of any type: the temperature holds Setpoint
+// until FailAfter, then the cooling fails and it drifts towards Ambient with time
+// constant WarmTau; humidity stays near Humidity. From FaultAfter on the sensor itself
+// fails the way Fault says.
 type Simulation struct {
 	Setpoint  float64  `yaml:"setpoint"`   // °C; default 3.0
 	Ambient   float64  `yaml:"ambient"`    // °C; default 22.0
-	FailAfter Duration `yaml:"fail_after"` // default 0: never fails
+	FailAfter Duration `yaml:"fail_after"` // default 0: the cooling never fails
 	WarmTau   Duration `yaml:"warm_tau"`   // default 30m
+	Humidity  float64  `yaml:"humidity"`   // %RH; default 85
+	// FaultAfter is when the sensor fails, after start; default 0: never.
+	FaultAfter Duration `yaml:"fault_after"`
+	// Fault is how it fails (see SimFaults): silent (default: stops answering), bad
+	// (modbus: fault codes), crc (aht20, w1, ds18b20), reset (bme280: loses its
+	// configuration), power_on (w1, ds18b20: 85 °C).
+	Fault string `yaml:"fault"`
+}
+
+// SimFaults lists the faults a simulated sensor of a type can have.
+func SimFaults(sensorType string) []string {
+	switch sensorType {
+	case "modbus":
+		return []string{"silent", "bad"}
+	case "bme280":
+		return []string{"silent", "reset"}
+	case "aht20":
+		return []string{"silent", "crc"}
+	case "w1", "ds18b20":
+		return []string{"silent", "crc", "power_on"}
+	}
+	return []string{"silent"}
 }
 
 // File returns the name the configuration was loaded from, as used in messages.

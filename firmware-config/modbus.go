@@ -46,8 +46,6 @@ func (k *checker) modbusLine(s *Sensor, path string) {
 	switch {
 	case o.Serial != nil && o.Address != "":
 		k.errorf(joinPath(path, "address"), "given together with serial: want address (Modbus TCP) or serial (RTU), not both")
-	case o.Serial != nil && s.Simulate != nil:
-		k.errorf(joinPath(path, "serial"), "simulate needs address (a simulated Modbus TCP device), not serial")
 	case o.Serial != nil:
 		k.serial(o.Serial, joinPath(path, "serial"))
 	case o.Address == "":

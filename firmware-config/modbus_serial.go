@@ -70,6 +70,9 @@ func (k *checker) sharedBus(s *Sensor, path string) {
 		if *o.Modbus.Serial != *ser {
 			k.errorf(joinPath(path, "serial"), "port %s is also used by sensors[%d] with other settings: devices on one bus use the same baud, data bits, parity, stop bits and pause", ser.Port, j)
 		}
+		if (o.Simulate == nil) != (s.Simulate == nil) {
+			k.errorf(joinPath(path, "serial"), "port %s is also used by sensors[%d], and only one of them is simulated: a simulated port has simulated devices only", ser.Port, j)
+		}
 		if o.Modbus.UnitID == s.Modbus.UnitID {
 			k.errorf(joinPath(path, "unit_id"), "sensors[%d] on %s already has unit id %d: devices on one bus need different unit ids", j, ser.Port, s.Modbus.UnitID)
 		}

@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// DefaultSimHumidity is a simulated sensor's mean relative humidity, %RH.
+const DefaultSimHumidity = 85.0
+
 // sensorType is one kind of sensor a configuration can name. Supporting a new driver is
 // one more entry in sensorTypes: its name, whether its options block is present, and
 // how to check it.
@@ -84,10 +87,7 @@ func (k *checker) sensors() {
 		k.report(&s.Report, joinPath(p, "report"))
 		k.quality(s, joinPath(p, "quality"))
 		if s.Simulate != nil {
-			if s.Type != "modbus" && s.Type != "" {
-				k.errorf(joinPath(p, "simulate"), "simulation is available for modbus sensors only, not %s", s.Type)
-			}
-			k.simulation(s.Simulate, joinPath(p, "simulate"))
+			k.simulation(s, joinPath(p, "simulate"))
 		}
 	}
 }
@@ -114,7 +114,8 @@ func (k *checker) sensorType(s *Sensor, path string) {
 	}
 }
 
-func (k *checker) simulation(sim *Simulation, path string) {
+func (k *checker) simulation(s *Sensor, path string) {
+	sim := s.Simulate
 	if k.unset(joinPath(path, "setpoint"), sim.Setpoint == 0) {
 		sim.Setpoint = DefaultSetpoint
 	}
@@ -124,13 +125,40 @@ func (k *checker) simulation(sim *Simulation, path string) {
 	if k.unset(joinPath(path, "warm_tau"), sim.WarmTau.Duration == 0) {
 		sim.WarmTau.Duration = DefaultWarmTau
 	}
+	if k.unset(joinPath(path, "humidity"), sim.Humidity == 0) {
+		sim.Humidity = DefaultSimHumidity
+	}
 	k.celsius(joinPath(path, "setpoint"), sim.Setpoint)
 	k.celsius(joinPath(path, "ambient"), sim.Ambient)
+	if !(sim.Humidity >= 0 && sim.Humidity <= 100) {
+		k.errorf(joinPath(path, "humidity"), "want 0 to 100 %%RH, got %v", sim.Humidity)
+	}
 	if sim.FailAfter.Duration < 0 {
 		k.errorf(joinPath(path, "fail_after"), "want a duration of 0 (never) or more, got %v", sim.FailAfter.Duration)
 	}
 	if sim.WarmTau.Duration <= 0 {
 		k.errorf(joinPath(path, "warm_tau"), "want a duration above 0, got %v", sim.WarmTau.Duration)
+	}
+	k.simFault(s, path)
+}
+
+// simFault checks when and how a simulated sensor fails.
+func (k *checker) simFault(s *Sensor, path string) {
+	sim := s.Simulate
+	switch {
+	case sim.FaultAfter.Duration < 0:
+		k.errorf(joinPath(path, "fault_after"), "want a duration of 0 (never) or more, got %v", sim.FaultAfter.Duration)
+	case sim.Fault != "" && sim.FaultAfter.Duration == 0:
+		k.errorf(joinPath(path, "fault_after"), "required with fault: want when the sensor fails, like 30m")
+	}
+	if sim.Fault == "" {
+		if sim.FaultAfter.Duration > 0 {
+			sim.Fault = "silent"
+		}
+		return
+	}
+	if faults := SimFaults(s.Type); !slices.Contains(faults, sim.Fault) {
+		k.errorf(joinPath(path, "fault"), "want one of %s for a %s sensor, got %q", strings.Join(faults, ", "), s.Type, sim.Fault)
 	}
 }
 
