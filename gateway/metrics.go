@@ -34,6 +34,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Full:          c("outbox_full_total", "Appends refused because the outbox reached its budget."),
 			Pending:       g("outbox_pending", "Records not yet acknowledged by the broker."),
 			PendingBytes:  g("outbox_pending_bytes", "Bytes of records not yet acknowledged."),
+			MappingsTamed: c("outbox_mappings_tamed_total", "Badger memory maps advised (MADV_RANDOM) to keep disk writes and RSS low."),
 		},
 		publish: publish.Metrics{
 			Messages:   c("publish_messages_total", "MQTT messages acknowledged by the broker."),
@@ -49,7 +50,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		for _, col := range []any{m.outbox.Appended, m.outbox.Commits, m.outbox.CommitSeconds, m.outbox.Full,
-			m.outbox.Pending, m.outbox.PendingBytes, m.publish.Messages, m.publish.Records, m.publish.Dropped,
+			m.outbox.Pending, m.outbox.PendingBytes, m.outbox.MappingsTamed, m.publish.Messages, m.publish.Records, m.publish.Dropped,
 			m.publish.Reconnects, m.publish.Inflight, m.publish.AckSeconds, m.polls, m.dropped} {
 			reg.MustRegister(col.(prometheus.Collector))
 		}
