@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"periph.io/x/conn/v3/i2c"
+
 	"github.com/lotsense/lotsense/drivers"
 	"github.com/lotsense/lotsense/drivers/aht20"
 	"github.com/lotsense/lotsense/drivers/bmxx80"
@@ -34,22 +36,36 @@ func (sh *shared) close() error {
 
 // opener returns a function that opens the driver of one configured sensor, and the
 // quantities it measures (what a sensor that cannot be opened reports as unavailable).
-func (sh *shared) opener(sc *fwconfig.Sensor, modbusAddr string) (func() (drivers.Source, error), []drivers.Quantity) {
+// sim, when not nil, is the simulator standing in for the device.
+func (sh *shared) opener(sc *fwconfig.Sensor, sim *simulated) (func() (drivers.Source, error), []drivers.Quantity) {
 	th := []drivers.Quantity{drivers.Temperature, drivers.RelativeHumidity}
 	t := []drivers.Quantity{drivers.Temperature}
+	if sim == nil {
+		sim = &simulated{}
+	}
 	switch {
 	case sc.Modbus != nil:
 		opts := *sc.Modbus
-		if modbusAddr != "" {
-			opts.Address = modbusAddr
+		if sim.modbusAddr != "" {
+			opts.Address = sim.modbusAddr
+		}
+		if sim.serialPort != "" && opts.Serial != nil {
+			ser := *opts.Serial
+			ser.Port = sim.serialPort
+			opts.Serial = &ser
 		}
 		return func() (drivers.Source, error) { return sh.modbus(opts) }, nil
+	case sim.i2c != nil:
+		return i2cOpener(sc, sim.i2c)
 	case sc.BME280 != nil:
 		return func() (drivers.Source, error) { return source(bmxx80.Open(*sc.BME280)) }, th
 	case sc.AHT20 != nil:
 		return func() (drivers.Source, error) { return source(aht20.Open(*sc.AHT20)) }, th
 	case sc.MCP9808 != nil:
 		return func() (drivers.Source, error) { return source(mcp9808.Open(*sc.MCP9808)) }, t
+	case sim.w1Root != "":
+		opts := w1.Options{Root: sim.w1Root, ID: sim.w1ID}
+		return func() (drivers.Source, error) { return source(w1.New(opts)) }, t
 	case sc.DS18B20 != nil:
 		return func() (drivers.Source, error) { return source(sh.bridges.New(*sc.DS18B20)) }, t
 	case sc.W1 != nil:
@@ -57,6 +73,22 @@ func (sh *shared) opener(sc *fwconfig.Sensor, modbusAddr string) (func() (driver
 	}
 	return func() (drivers.Source, error) {
 		return nil, fmt.Errorf("sensor type %q has no driver in this build", sc.Type)
+	}, nil
+}
+
+// i2cOpener opens an I²C sensor's driver on a bus the caller owns (a simulated one).
+func i2cOpener(sc *fwconfig.Sensor, bus i2c.Bus) (func() (drivers.Source, error), []drivers.Quantity) {
+	th := []drivers.Quantity{drivers.Temperature, drivers.RelativeHumidity}
+	switch {
+	case sc.BME280 != nil:
+		return func() (drivers.Source, error) { return source(bmxx80.New(bus, *sc.BME280)) }, th
+	case sc.AHT20 != nil:
+		return func() (drivers.Source, error) { return source(aht20.New(bus, *sc.AHT20)) }, th
+	case sc.MCP9808 != nil:
+		return func() (drivers.Source, error) { return source(mcp9808.New(bus, *sc.MCP9808)) }, []drivers.Quantity{drivers.Temperature}
+	}
+	return func() (drivers.Source, error) {
+		return nil, fmt.Errorf("sensor type %q is not an I²C chip", sc.Type)
 	}, nil
 }
 

@@ -46,14 +46,14 @@ sensors:
 	ctx := context.Background()
 	now := time.Now()
 
-	open, _ := sh.opener(&cfg.Sensors[0], "")
+	open, _ := sh.opener(&cfg.Sensors[0], nil)
 	src := &lazySource{name: "probe-1", open: open}
 	rs, err := src.Poll(ctx, now, nil)
 	if err != nil || len(rs) != 1 || rs[0].Quality != drivers.Good || rs[0].Value != 23.187 {
 		t.Fatalf("w1 probe: %+v, %v; want one good reading of 23.187 °C", rs, err)
 	}
 
-	open, qs := sh.opener(&cfg.Sensors[1], "")
+	open, qs := sh.opener(&cfg.Sensors[1], nil)
 	board := &lazySource{name: "board-1", open: open, quantities: qs}
 	rs, err = board.Poll(ctx, now, nil)
 	if err == nil || len(rs) != 2 || rs[0].Quality != drivers.Unavailable || rs[1].Quantity != drivers.RelativeHumidity {

@@ -28,18 +28,18 @@ func Probe(ctx context.Context, cfg *fwconfig.Config, sensorID string) ([]driver
 		return nil, fmt.Errorf("gateway: no sensor %q in %s (sensors: %v)", sensorID, cfg.File(), ids)
 	}
 	g := &gw{cfg: cfg, log: slog.New(slog.DiscardHandler), clock: NewClock(1)}
+	sims, err := newSimulators(g, []*fwconfig.Sensor{sc})
+	defer sims.stop()
+	if err != nil {
+		return nil, err
+	}
 	sh := &shared{}
 	defer sh.close()
-	addr := ""
-	if sc.Simulate != nil && sc.Modbus != nil {
-		sim, err := g.simulate(sc)
-		if err != nil {
-			return nil, err
-		}
-		defer sim.Stop()
-		addr = sim.Addr()
+	sim, err := sims.start(sc)
+	if err != nil {
+		return nil, err
 	}
-	open, qs := sh.opener(sc, addr)
+	open, qs := sh.opener(sc, sim)
 	src := &lazySource{name: sc.ID, open: open, quantities: qs}
 	defer src.Close()
 	return src.Poll(ctx, time.Now(), nil)

@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"sync"
 	"time"
 
 	"github.com/lotsense/lotsense/drivers"
-	"github.com/lotsense/lotsense/drivers/modbus"
-	"github.com/lotsense/lotsense/drivers/modbus/modbussim"
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
 	"github.com/lotsense/lotsense/gateway/outbox"
 	"github.com/lotsense/lotsense/gateway/wire"
@@ -35,56 +32,39 @@ type sensorRun struct {
 // driver; a driver opens on first poll (see lazySource). The returned function stops
 // the simulators and closes shared buses; call it even when err is not nil.
 func (g *gw) startSensors() ([]*sensorRun, func(), error) {
-	var sims []*modbussim.Server
 	sh := &shared{}
+	var sims *simulators
 	stop := func() {
-		for _, s := range sims {
-			s.Stop()
-		}
 		if err := sh.close(); err != nil {
 			g.log.Warn("closing shared buses", "err", err)
 		}
+		if sims == nil {
+			return
+		}
+		if err := sims.stop(); err != nil {
+			g.log.Warn("stopping simulators", "err", err)
+		}
+	}
+	scs := make([]*fwconfig.Sensor, len(g.cfg.Sensors))
+	for i := range g.cfg.Sensors {
+		scs[i] = &g.cfg.Sensors[i]
+	}
+	sims, err := newSimulators(g, scs)
+	if err != nil {
+		return nil, stop, err
 	}
 	var runs []*sensorRun
-	for i := range g.cfg.Sensors {
-		sc := &g.cfg.Sensors[i]
-		addr := ""
-		if sc.Simulate != nil && sc.Modbus != nil {
-			sim, err := g.simulate(sc)
-			if err != nil {
-				return runs, stop, err
-			}
-			sims = append(sims, sim)
-			addr = sim.Addr()
+	for _, sc := range scs {
+		sim, err := sims.start(sc)
+		if err != nil {
+			return runs, stop, err
 		}
-		open, qs := sh.opener(sc, addr)
+		open, qs := sh.opener(sc, sim)
 		src := &lazySource{name: sc.ID, open: open, quantities: qs}
 		runs = append(runs, &sensorRun{id: sc.ID, location: sc.Location, interval: sc.Interval.Duration, src: src,
 			filter: newFilter(sc, g.clock.Now())})
 	}
 	return runs, stop, nil
-}
-
-// simulate starts the simulated Modbus device of a sensor, running on the gateway's
-// clock (so a fast demo clock makes the room warm up fast too).
-func (g *gw) simulate(sc *fwconfig.Sensor) (*modbussim.Server, error) {
-	c := modbussim.DefaultConfig()
-	c.Setpoint, c.Ambient = sc.Simulate.Setpoint, sc.Simulate.Ambient
-	c.FailAt, c.WarmTau = sc.Simulate.FailAfter.Duration, sc.Simulate.WarmTau.Duration
-	c.UnitID, c.Clock = sc.Modbus.UnitID, g.clock.Now
-	sim, err := modbussim.New(c)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: sensor %s simulator: %w", sc.ID, err)
-	}
-	addr := sc.Modbus.Address
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, modbus.DefaultPort)
-	}
-	if err := sim.Start(addr); err != nil {
-		return nil, fmt.Errorf("gateway: sensor %s simulator: %w", sc.ID, err)
-	}
-	g.log.Info("simulated Modbus sensor", "sensor", sc.ID, "address", sim.Addr(), "fail_after", sc.Simulate.FailAfter.Duration)
-	return sim, nil
 }
 
 // poll polls one sensor on its interval and appends its readings, with the lots at
