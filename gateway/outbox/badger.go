@@ -19,12 +19,12 @@ import (
 func BadgerOptions(dir string, log *slog.Logger) badger.Options {
 	o := badger.DefaultOptions(dir).
 		WithSyncWrites(true).
-		WithMemTableSize(16 << 20).
-		WithNumMemtables(3).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
 		WithValueLogFileSize(64 << 20).
 		WithValueThreshold(1 << 10).
-		WithBlockCacheSize(8 << 20).
-		WithIndexCacheSize(4 << 20).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(2 << 20).
 		WithNumCompactors(2).
 		WithNumLevelZeroTables(3).
 		WithNumLevelZeroTablesStall(8).
