@@ -3,6 +3,7 @@ package fwconfig
 import (
 	"github.com/lotsense/lotsense/drivers/aht20"
 	"github.com/lotsense/lotsense/drivers/bmxx80"
+	"github.com/lotsense/lotsense/drivers/contact"
 	"github.com/lotsense/lotsense/drivers/ds18b20"
 	"github.com/lotsense/lotsense/drivers/ds18b20/w1"
 	"github.com/lotsense/lotsense/drivers/gs1"
@@ -128,6 +129,7 @@ type Sensor struct {
 	MCP9808 *mcp9808.Options `yaml:"mcp9808"` // MCP9808 on I²C
 	DS18B20 *ds18b20.Options `yaml:"ds18b20"` // DS18B20 through a DS2482 I²C-to-1-Wire bridge
 	W1      *w1.Options      `yaml:"w1"`      // DS18B20 through the kernel's w1 sysfs files
+	Contact *contact.Options `yaml:"contact"` // door switch or relay on a GPIO input
 	// Simulate, when set, runs a simulated device in the gateway instead of reaching a
 	// real one (demos and tests). A Modbus address with port 0 lets it pick a port; a
 	// Modbus serial port becomes a pseudo-terminal shared by the simulated devices

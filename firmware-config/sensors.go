@@ -33,6 +33,8 @@ func sensorTypes() []sensorType {
 			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.DS18B20.Validate()) }},
 		{name: "w1", present: func(s *Sensor) bool { return s.W1 != nil },
 			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.W1.Validate()) }},
+		{name: "contact", present: func(s *Sensor) bool { return s.Contact != nil },
+			check: func(k *checker, s *Sensor, p string) { k.driverOptions(p, s.Contact.Validate()) }},
 	}
 }
 

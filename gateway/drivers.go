@@ -12,6 +12,7 @@ import (
 	"github.com/lotsense/lotsense/drivers"
 	"github.com/lotsense/lotsense/drivers/aht20"
 	"github.com/lotsense/lotsense/drivers/bmxx80"
+	"github.com/lotsense/lotsense/drivers/contact"
 	"github.com/lotsense/lotsense/drivers/ds18b20"
 	"github.com/lotsense/lotsense/drivers/ds18b20/w1"
 	"github.com/lotsense/lotsense/drivers/mcp9808"
@@ -70,6 +71,8 @@ func (sh *shared) opener(sc *fwconfig.Sensor, sim *simulated) (func() (drivers.S
 		return func() (drivers.Source, error) { return source(sh.bridges.New(*sc.DS18B20)) }, t
 	case sc.W1 != nil:
 		return func() (drivers.Source, error) { return source(w1.New(*sc.W1)) }, t
+	case sc.Contact != nil:
+		return func() (drivers.Source, error) { return source(contact.Open(*sc.Contact)) }, []drivers.Quantity{contactQuantity(sc.Contact)}
 	}
 	return func() (drivers.Source, error) {
 		return nil, fmt.Errorf("sensor type %q has no driver in this build", sc.Type)
@@ -161,4 +164,13 @@ func (l *lazySource) Close() error {
 		return nil
 	}
 	return l.src.Close()
+}
+
+// contactQuantity is the state a contact reports (door_open unless configured).
+func contactQuantity(o *contact.Options) drivers.Quantity {
+	q, err := drivers.ParseQuantity(o.Quantity)
+	if err != nil {
+		return drivers.DoorOpen
+	}
+	return q
 }
