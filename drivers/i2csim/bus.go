@@ -35,10 +35,8 @@ const (
 	CRC
 )
 
-var faultNames = [...]string{"none", "silent", "reset", "crc"}
-
 func (f Fault) String() string {
-	if int(f) < len(faultNames) {
+	if faultNames := [...]string{"none", "silent", "reset", "crc"}; int(f) < len(faultNames) {
 		return faultNames[f]
 	}
 	return fmt.Sprintf("fault(%d)", uint8(f))

@@ -30,10 +30,8 @@ const (
 	Silent        // the probe does not answer: all ones, crc NO
 )
 
-var faultNames = [...]string{"none", "crc", "power_on", "silent"}
-
 func (f Fault) String() string {
-	if int(f) < len(faultNames) {
+	if faultNames := [...]string{"none", "crc", "power_on", "silent"}; int(f) < len(faultNames) {
 		return faultNames[f]
 	}
 	return fmt.Sprintf("fault(%d)", uint8(f))
