@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// simulatedTypes lists the sensor types the gateway can simulate.
+func simulatedTypes() []string { return []string{"modbus", "bme280", "aht20", "mcp9808", "ds18b20", "w1"} }
+
 // DefaultSimHumidity is a simulated sensor's mean relative humidity, %RH.
 const DefaultSimHumidity = 85.0
 
@@ -118,6 +121,9 @@ func (k *checker) sensorType(s *Sensor, path string) {
 
 func (k *checker) simulation(s *Sensor, path string) {
 	sim := s.Simulate
+	if types := simulatedTypes(); s.Type != "" && !slices.Contains(types, s.Type) {
+		k.errorf(path, "no simulator for %s sensors (simulated: %s)", s.Type, strings.Join(types, ", "))
+	}
 	if k.unset(joinPath(path, "setpoint"), sim.Setpoint == 0) {
 		sim.Setpoint = DefaultSetpoint
 	}
