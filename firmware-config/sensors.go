@@ -8,7 +8,9 @@ import (
 )
 
 // simulatedTypes lists the sensor types the gateway can simulate.
-func simulatedTypes() []string { return []string{"modbus", "bme280", "aht20", "mcp9808", "ds18b20", "w1"} }
+func simulatedTypes() []string {
+	return []string{"modbus", "bme280", "aht20", "mcp9808", "ds18b20", "w1"}
+}
 
 // DefaultSimHumidity is a simulated sensor's mean relative humidity, %RH.
 const DefaultSimHumidity = 85.0
