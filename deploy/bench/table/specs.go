@@ -8,6 +8,7 @@ const (
 	ingest  = "cloud/ingest"
 	e2e     = "deploy/e2e"
 	wire    = "gateway/wire"
+	mbus    = "drivers/modbus"
 )
 
 var (
@@ -122,4 +123,10 @@ var cloudRows = []spec{
 	{figure: "wire: decode binary reading batches, readings/s",
 		bench:  bench{wire, "BenchmarkDecodeReadings", "readings/s", 0},
 		target: "none (5M/s is LLRP tag decoding)", optional: true},
+	{figure: "Modbus: one poll cycle of a device over loopback TCP against the simulator (request, response, decode), ns",
+		bench:  bench{mbus, "BenchmarkPollTCP", "ns/op", 0},
+		target: "none set", optional: true},
+	{figure: "Modbus: decoding a profile's registers into readings, ns",
+		bench:  bench{mbus, "BenchmarkDecodeProfile", "ns/op", 0},
+		target: "none set", optional: true},
 }

@@ -168,6 +168,8 @@ func format(unit string, v float64) string {
 // number is the figure alone, for the min–max range.
 func number(unit string, v float64) string {
 	switch {
+	case unit == "ns/op":
+		return fmt.Sprintf("%.0f", v)
 	case strings.HasSuffix(unit, "/s") && !strings.Contains(unit, "-"):
 		return strings.TrimSuffix(rate(v), "/s")
 	case strings.HasSuffix(unit, "-s") || strings.Contains(unit, "/"):
@@ -178,6 +180,8 @@ func number(unit string, v float64) string {
 
 func suffix(unit string) string {
 	switch {
+	case unit == "ns/op":
+		return " ns"
 	case strings.HasSuffix(unit, "-s"):
 		return " s"
 	case strings.HasSuffix(unit, "-ms"):

@@ -166,7 +166,7 @@ func TestBenchmarksAreListedOnce(t *testing.T) {
 func TestFormatUnitsAndUpperTargets(t *testing.T) {
 	for _, c := range []struct{ unit, want string }{
 		{"readings/s", "423k/s"}, {"drain-s", "422608.00 s"}, {"peak-MB", "422608.0 MB"},
-		{"append-max-ms", "422608.0 ms"}, {"disk/payload", "422608.00×"},
+		{"append-max-ms", "422608.0 ms"}, {"disk/payload", "422608.00×"}, {"ns/op", "422608 ns"},
 	} {
 		if got := format(c.unit, 422608); got != c.want {
 			t.Errorf("format(%q) = %q, want %q", c.unit, got, c.want)
