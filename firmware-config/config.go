@@ -202,6 +202,8 @@ func SimFaults(sensorType string) []string {
 		return []string{"silent", "crc"}
 	case "w1", "ds18b20":
 		return []string{"silent", "crc", "power_on"}
+	case "contact":
+		return []string{"stuck"} // a broken wire: the input stays idle
 	}
 	return []string{"silent"}
 }

@@ -9,7 +9,7 @@ import (
 
 // simulatedTypes lists the sensor types the gateway can simulate.
 func simulatedTypes() []string {
-	return []string{"modbus", "bme280", "aht20", "mcp9808", "ds18b20", "w1"}
+	return []string{"modbus", "bme280", "aht20", "mcp9808", "ds18b20", "w1", "contact"}
 }
 
 // DefaultSimHumidity is a simulated sensor's mean relative humidity, %RH.
@@ -163,7 +163,7 @@ func (k *checker) simFault(s *Sensor, path string) {
 	}
 	if sim.Fault == "" {
 		if sim.FaultAfter.Duration > 0 {
-			sim.Fault = "silent"
+			sim.Fault = SimFaults(s.Type)[0]
 		}
 		return
 	}

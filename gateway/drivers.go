@@ -71,6 +71,8 @@ func (sh *shared) opener(sc *fwconfig.Sensor, sim *simulated) (func() (drivers.S
 		return func() (drivers.Source, error) { return source(sh.bridges.New(*sc.DS18B20)) }, t
 	case sc.W1 != nil:
 		return func() (drivers.Source, error) { return source(w1.New(*sc.W1)) }, t
+	case sim.pin != nil && sc.Contact != nil:
+		return func() (drivers.Source, error) { return source(contact.New(sim.pin, *sc.Contact)) }, []drivers.Quantity{contactQuantity(sc.Contact)}
 	case sc.Contact != nil:
 		return func() (drivers.Source, error) { return source(contact.Open(*sc.Contact)) }, []drivers.Quantity{contactQuantity(sc.Contact)}
 	}

@@ -63,3 +63,37 @@ sensors:
 		t.Fatal(err)
 	}
 }
+
+// A simulated door contact is read through the real contact driver on a test pin.
+func TestSimulatedContactProbe(t *testing.T) {
+	cfg, err := fwconfig.Parse("site.yaml", []byte(`site: s1
+gateway: g1
+locations:
+  - id: room-1
+sensors:
+  - id: door-1
+    type: contact
+    location: room-1
+    contact: {pin: GPIO17}
+    simulate: {}
+  - id: compressor-1
+    type: contact
+    location: room-1
+    contact: {pin: GPIO27, quantity: compressor, active_low: true}
+    simulate: {}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At the start of the script the door is shut and the compressor runs.
+	for _, c := range []struct {
+		id   string
+		q    drivers.Quantity
+		want float64
+	}{{"door-1", drivers.DoorOpen, 0}, {"compressor-1", drivers.CompressorRunning, 1}} {
+		rs, err := Probe(context.Background(), cfg, c.id)
+		if err != nil || len(rs) != 1 || rs[0].Quantity != c.q || rs[0].Quality != drivers.Good || rs[0].Value != c.want {
+			t.Fatalf("simulated %s: %+v, %v; want one good %v reading of %v", c.id, rs, err, c.q, c.want)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 	"periph.io/x/conn/v3/i2c"
 
 	"github.com/lotsense/lotsense/drivers/ds18b20"
@@ -22,11 +24,12 @@ import (
 // simulated is what a simulator puts in place of a sensor's real device; the real
 // driver then reads it.
 type simulated struct {
-	modbusAddr string  // Modbus TCP: the simulator's host:port
-	serialPort string  // Modbus RTU: the pseudo-terminal standing in for the serial port
-	i2c        i2c.Bus // I²C chips: a simulated bus with the chip on it
-	w1Root     string  // DS18B20: the directory standing in for /sys/bus/w1/devices
-	w1ID       string  // and the probe's directory in it
+	modbusAddr string     // Modbus TCP: the simulator's host:port
+	serialPort string     // Modbus RTU: the pseudo-terminal standing in for the serial port
+	i2c        i2c.Bus    // I²C chips: a simulated bus with the chip on it
+	w1Root     string     // DS18B20: the directory standing in for /sys/bus/w1/devices
+	w1ID       string     // and the probe's directory in it
+	pin        gpio.PinIO // a contact: a test pin the simulator drives
 }
 
 // simulators runs the simulated devices of a run, all on the gateway's clock (so a
@@ -107,6 +110,8 @@ func (s *simulators) start(sc *fwconfig.Sensor) (*simulated, error) {
 		return s.modbusTCP(sc)
 	case sc.W1 != nil:
 		return s.probe(sc, sc.W1.ID)
+	case sc.Contact != nil:
+		return s.contact(sc)
 	case sc.DS18B20 != nil:
 		// Read as the kernel's w1 files of the same ROM code: there is no simulated
 		// DS2482 bridge.
@@ -212,6 +217,35 @@ func (s *simulators) probe(sc *fwconfig.Sensor, id string) (*simulated, error) {
 	s.g.log.Info("simulated w1 probe", "sensor", sc.ID, "dir", p.Dir(), "fault", sc.Simulate.Fault, "fault_after", sc.Simulate.FaultAfter.Duration)
 	return &simulated{w1Root: s.w1Root, w1ID: id}, nil
 }
+
+// contact simulates a GPIO input following the room's script: the door opens now and
+// then, the compressor stops during defrost and after a failure; fault "stuck" holds
+// the input idle (a broken wire) after fault_after.
+func (s *simulators) contact(sc *fwconfig.Sensor) (*simulated, error) {
+	model, err := s.model(sc)
+	if err != nil {
+		return nil, err
+	}
+	state := map[string]func(time.Time) bool{
+		"": model.DoorOpen, "door_open": model.DoorOpen, "compressor": model.CompressorRunning, "defrost": model.Defrosting,
+	}[sc.Contact.Quantity]
+	start, clock, sim, activeLow := s.g.clock.Now(), s.g.clock.Now, sc.Simulate, sc.Contact.ActiveLow
+	pin := &simPin{Pin: gpiotest.Pin{N: sc.Contact.Pin}, level: func() gpio.Level {
+		now := clock()
+		active := state(now) && !(sim.Fault == "stuck" && now.Sub(start) >= sim.FaultAfter.Duration)
+		return gpio.Level(active != activeLow)
+	}}
+	s.g.log.Info("simulated contact", "sensor", sc.ID, "pin", sc.Contact.Pin, "quantity", sc.Contact.Quantity)
+	return &simulated{pin: pin}, nil
+}
+
+// simPin is a test pin whose level the simulation computes when it is read.
+type simPin struct {
+	gpiotest.Pin
+	level func() gpio.Level
+}
+
+func (p *simPin) Read() gpio.Level { return p.level() }
 
 // stop stops every simulator; the w1 files go last, once their writers stopped.
 func (s *simulators) stop() error {
