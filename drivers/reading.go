@@ -19,11 +19,12 @@ const (
 	DoorOpen            Quantity = 3 // 1 open, 0 closed
 	CompressorRunning   Quantity = 4 // 1 running, 0 stopped
 	DefrostActive       Quantity = 5 // 1 defrost cycle active, 0 not
-	lastDefinedQuantity          = DefrostActive
+	Setpoint            Quantity = 6 // a controller's temperature setpoint, degrees Celsius
+	lastDefinedQuantity          = Setpoint
 )
 
-var quantityNames = [...]string{"unknown", "temperature", "humidity", "door_open", "compressor", "defrost"}
-var quantityUnits = [...]string{"", "Cel", "%RH", "", "", ""}
+var quantityNames = [...]string{"unknown", "temperature", "humidity", "door_open", "compressor", "defrost", "setpoint"}
+var quantityUnits = [...]string{"", "Cel", "%RH", "", "", "", "Cel"}
 
 // String returns the quantity's name as used in configuration files and the API.
 func (q Quantity) String() string {
@@ -52,7 +53,7 @@ func ParseQuantity(s string) (Quantity, error) {
 			return Quantity(i), nil
 		}
 	}
-	return QuantityUnknown, fmt.Errorf("drivers: unknown quantity %q (want one of temperature, humidity, door_open, compressor, defrost)", s)
+	return QuantityUnknown, fmt.Errorf("drivers: unknown quantity %q (want one of temperature, humidity, door_open, compressor, defrost, setpoint)", s)
 }
 
 // Quality says whether a reading's value can be trusted. A failing sensor yields a reading

@@ -146,7 +146,7 @@ func (k *checker) point(pt *modbus.Point, path string) bool {
 	ok := true
 	if pt.Quantity != modbus.SetpointQuantity {
 		if _, err := drivers.ParseQuantity(pt.Quantity); err != nil {
-			k.errorf(joinPath(path, "quantity"), "%w (or setpoint, which is checked but not read yet)", err)
+			k.errorf(joinPath(path, "quantity"), "%w", err)
 			ok = false
 		}
 	}

@@ -75,8 +75,8 @@ func (d *Dev) String() string {
 	return fmt.Sprintf("modbus %s unit %d", d.cfg.where(), d.cfg.unit)
 }
 
-// Poll reads every point and appends one reading per point, in the order of the points
-// (setpoints, which are not read, left out), to dst. Readings have Time now and an
+// Poll reads every point and appends one reading per point, in the order of the points,
+// to dst. Readings have Time now and an
 // empty Sensor, which the caller fills in.
 //
 // A request that gets no answer (refused, timeout, broken or garbled connection) is

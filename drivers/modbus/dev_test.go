@@ -262,3 +262,19 @@ func TestDevContextAndClose(t *testing.T) {
 		t.Errorf("Poll after Close: err = %v, want ErrClosed", err)
 	}
 }
+
+// A controller's setpoint is read like any point, as drivers.Setpoint in °C.
+func TestDevReadsSetpoint(t *testing.T) {
+	clk := &fakeClock{t: t0}
+	cfg := modbussim.DefaultConfig()
+	cfg.Clock = clk.Now
+	sim := startSim(t, cfg)
+	dev := newDev(t, modbus.Options{Address: sim.Addr(), UnitID: 1, Points: []modbus.Point{
+		{Quantity: "setpoint", Register: modbussim.RegTemperature, Type: "int16", Scale: 0.1, Unit: "Cel"},
+	}})
+	m := poll(t, dev, t0)
+	wantValue(t, m[drivers.Setpoint], sim.Temperature(t0))
+	if m[drivers.Setpoint].Quantity.Unit() != "Cel" {
+		t.Fatalf("setpoint unit %q, want Cel", m[drivers.Setpoint].Quantity.Unit())
+	}
+}

@@ -65,8 +65,8 @@ const (
 
 // Point maps one value in the device's register or bit space to a quantity.
 type Point struct {
-	// Quantity is a drivers quantity name: temperature, humidity, door_open, ... or
-	// "setpoint", which is checked but not read (drivers has no setpoint quantity yet).
+	// Quantity is a drivers quantity name: temperature, humidity, door_open,
+	// compressor, defrost or setpoint.
 	Quantity string `yaml:"quantity" json:"quantity"`
 	// Table is the Modbus table, i.e. the read function: "holding" (function 3, the
 	// default), "input" (4), "coil" (1) or "discrete" (discrete inputs, 2).

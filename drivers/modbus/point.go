@@ -64,7 +64,7 @@ func parseTable(s string) (table, bool) {
 // point is a Point checked, with its names parsed.
 type point struct {
 	Point
-	qty   drivers.Quantity // QuantityUnknown for a setpoint, which is not read
+	qty   drivers.Quantity
 	table table
 	codec
 }
@@ -81,13 +81,7 @@ func checkPoints(ps []Point) ([]point, []error) {
 	}
 	errs = append(errs, checkDuplicates(all)...)
 	errs = append(errs, checkOverlaps(all)...)
-	read := all[:0:0]
-	for _, p := range all {
-		if p.Quantity != SetpointQuantity {
-			read = append(read, p)
-		}
-	}
-	return read, errs
+	return all, errs
 }
 
 // checkPoint checks one point and parses its names.
@@ -98,10 +92,8 @@ func checkPoint(i int, p Point) (point, []error) {
 	}
 	rp := point{Point: p.clone()}
 	var err error
-	if p.Quantity != SetpointQuantity {
-		if rp.qty, err = drivers.ParseQuantity(p.Quantity); err != nil {
-			bad("quantity", err.Error()+" or setpoint", err)
-		}
+	if rp.qty, err = drivers.ParseQuantity(p.Quantity); err != nil {
+		bad("quantity", err.Error(), err)
 	}
 	if err == nil {
 		if uerr := checkUnit(p.Quantity, p.Unit); uerr != nil {
@@ -185,7 +177,7 @@ func checkDuplicates(ps []point) []error {
 	var errs []error
 	seen := map[string]int{}
 	for i, p := range ps {
-		if !p.qty.Valid() && p.Quantity != SetpointQuantity {
+		if !p.qty.Valid() {
 			continue
 		}
 		if j, ok := seen[p.Quantity]; ok {

@@ -40,8 +40,7 @@ func unitConversion(u string) unitConv {
 	return convNone
 }
 
-// SetpointQuantity is the quantity name of a controller's setpoint: profiles may map it,
-// and Validate checks it, but it is not read, because drivers has no quantity for it.
+// SetpointQuantity is the quantity name of a controller's setpoint (drivers.Setpoint).
 const SetpointQuantity = "setpoint"
 
 // checkUnit checks that unit u fits the quantity named q (already known to be valid or

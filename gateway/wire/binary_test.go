@@ -65,7 +65,7 @@ func TestEncodeRefuses(t *testing.T) {
 		"bad site":         func(b *ReadingBatch) { b.Site = "Acme" },
 		"first_seq 0":      func(b *ReadingBatch) { b.FirstSeq = 0 },
 		"quantity 0":       func(b *ReadingBatch) { b.Readings[1].Quantity = 0 },
-		"quantity 6":       func(b *ReadingBatch) { b.Readings[1].Quantity = 6 },
+		"quantity 7":       func(b *ReadingBatch) { b.Readings[1].Quantity = 7 },
 		"quality 4":        func(b *ReadingBatch) { b.Readings[1].Quality = 4 },
 		"no sensor":        func(b *ReadingBatch) { b.Readings[1].Sensor = "" },
 		"long sensor":      func(b *ReadingBatch) { b.Readings[1].Sensor = long },

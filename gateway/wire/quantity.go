@@ -18,13 +18,14 @@ const (
 	DoorOpen          Quantity = 3 // 1 open, 0 closed
 	CompressorRunning Quantity = 4 // 1 running
 	DefrostActive     Quantity = 5 // 1 active
-	maxQuantity                = DefrostActive
+	Setpoint          Quantity = 6 // Cel: a controller's temperature setpoint
+	maxQuantity                = Setpoint
 )
 
 // QuantityNames and QuantityUnits are indexed by Quantity.
 var (
-	QuantityNames = [...]string{"unknown", "temperature", "humidity", "door_open", "compressor", "defrost"}
-	QuantityUnits = [...]string{"", "Cel", "%RH", "", "", ""}
+	QuantityNames = [...]string{"unknown", "temperature", "humidity", "door_open", "compressor", "defrost", "setpoint"}
+	QuantityUnits = [...]string{"", "Cel", "%RH", "", "", "", "Cel"}
 )
 
 // Valid reports whether q is a defined quantity.
