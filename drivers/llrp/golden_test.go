@@ -15,9 +15,18 @@ import (
 // goldenMsg is one message of testdata/dx101_a.xml (LLRP Toolkit test data: the same
 // frames as dx101_a.bin, decoded to XML).
 type goldenMsg struct {
-	Name string
-	ID   uint32
-	Tags []goldenTag
+	Name   string
+	ID     uint32
+	Tags   []goldenTag
+	Status string // LLRPStatus>StatusCode of responses
+	Event  goldenEvent
+}
+
+type goldenEvent struct {
+	Time       string `xml:"UTCTimestamp>Microseconds"`
+	Connection string `xml:"ConnectionAttemptEvent>Status"`
+	ROSpecType string `xml:"ROSpecEvent>EventType"`
+	ROSpecID   uint32 `xml:"ROSpecEvent>ROSpecID"`
 }
 
 type goldenTag struct {
@@ -72,12 +81,14 @@ func decodeGoldenMsg(t *testing.T, d *xml.Decoder, el xml.StartElement) goldenMs
 		}
 	}
 	var body struct {
-		Tags []goldenTag `xml:"TagReportData"`
+		Tags   []goldenTag `xml:"TagReportData"`
+		Status string      `xml:"LLRPStatus>StatusCode"`
+		Event  goldenEvent `xml:"ReaderEventNotificationData"`
 	}
 	if err := d.DecodeElement(&body, &el); err != nil {
 		t.Fatal(err)
 	}
-	m.Tags = body.Tags
+	m.Tags, m.Status, m.Event = body.Tags, body.Status, body.Event
 	return m
 }
 
