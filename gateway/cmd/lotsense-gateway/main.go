@@ -23,6 +23,8 @@ Usage:
   lotsense-gateway run -config FILE [flags]    run the gateway
   lotsense-gateway status [-api ADDR] [-json]  show a running gateway's state (from its local API)
   lotsense-gateway config check FILE...        check configuration files, report every problem
+  lotsense-gateway epc decode HEX...           decode RFID EPCs to URIs and GS1 element strings (JSON lines)
+  lotsense-gateway epc encode URN...           encode EPC pure identity or tag URIs to hex (JSON lines)
   lotsense-gateway version                     print the version
 
 Run "lotsense-gateway run -h" for the flags.
@@ -43,6 +45,8 @@ func main() {
 		err = statusCmd(ctx, args, os.Stdout)
 	case "config":
 		err = configCmd(args)
+	case "epc":
+		err = epcCmd(args, os.Stdout)
 	case "probe":
 		err = probeCmd(ctx, args)
 	case "version":
