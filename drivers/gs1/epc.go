@@ -22,7 +22,7 @@ var (
 )
 
 // Scheme is an EPC binary encoding scheme. Its value is the scheme's 8-bit EPC header
-// (EPC Tag Data Standard, table 14-1).
+// (EPC Tag Data Standard 1.13 section 14.2, the header table).
 type Scheme uint8
 
 // The schemes this package encodes and decodes.
@@ -112,7 +112,7 @@ var schemes = [...]schemeInfo{
 }
 
 // otherHeaders names GS1 EPC headers this package recognises but does not decode
-// (TDS table 14-1), so that the error says what the tag is.
+// (TDS section 14.2), so that the error says what the tag is.
 var otherHeaders = map[Scheme]string{
 	0x2C: "gdti-96", 0x2D: "gsrn-96", 0x2E: "gsrnp-96", 0x2F: "usdod-96",
 	0x35: "gid-96", 0x37: "grai-170", 0x38: "giai-202", 0x39: "sgln-195",
@@ -121,7 +121,7 @@ var otherHeaders = map[Scheme]string{
 }
 
 // companyBits is the width of the company prefix field by partition value 0..6; the
-// prefix then has 12 minus the partition digits (TDS tables 14-2, 14-5, 14-8, 14-11, 14-14).
+// prefix then has 12 minus the partition digits (the partition tables of TDS section 14.5).
 var companyBits = [7]int{40, 37, 34, 30, 27, 24, 20}
 
 // pow10 holds 10^0 .. 10^19.
@@ -149,7 +149,7 @@ func headerError(h byte) error {
 }
 
 // filterMeanings gives the meaning of each filter value for SGTIN and SSCC
-// (TDS tables 10-2 and 10-4); other schemes define 0 as "all others" and reserve the rest,
+// (TDS section 10, filter values); other schemes define 0 as "all others" and reserve the rest,
 // except GIAI where 1 is a rail vehicle.
 var filterMeanings = map[Scheme][8]string{
 	SGTIN96: {"all others", "point of sale trade item", "full case for transport", "reserved",

@@ -12,7 +12,7 @@ import (
 //
 // A pure identity URI carries no filter, so Filter is 0. Its scheme is the 96-bit one,
 // except an SGTIN whose serial is not a number of at most 38 bits without leading zeros,
-// which becomes SGTIN-198 (TDS section 15.1.1). The error wraps ErrSyntax,
+// which becomes SGTIN-198 (the 96-bit scheme cannot hold it). The error wraps ErrSyntax,
 // ErrUnsupported, ErrPartition, ErrLength, ErrNotDigit, ErrRange, ErrEmpty or
 // ErrCharacter.
 func ParseURN(s string) (EPC, error) {

@@ -7,15 +7,14 @@ import (
 	"testing"
 )
 
-// epcExamples are EPC Tag Data Standard examples. The first is the worked example of
-// TDS Annex E ("Example of a specific trade item (SGTIN)"). The others encode the
-// example identities of TDS section 6.3 (6.3.1 SGTIN, 6.3.2 SSCC, 6.3.3 SGLN, 6.3.4 GRAI,
-// 6.3.5 GIAI) in the layouts of TDS section 14.5 (14.5.1.1 SGTIN-96, 14.5.1.2
-// SGTIN-198, 14.5.2.1 SSCC-96, 14.5.3.1 SGLN-96, 14.5.4.1 GRAI-96, 14.5.5.1 GIAI-96);
-// their hex was checked against the test vectors of nedap/retail-epcpy, an independent
-// implementation, and decodes with the same results there. The SGTIN-198 example
-// exercises the 7-bit string encoding of TDS section 14.3.2 and the URI escapes of
-// TDS table A-1.
+// epcExamples are EPC Tag Data Standard examples (section numbers of TDS 1.13). The
+// first is the worked example of TDS Annex E ("Example of a specific trade item
+// (SGTIN)"). Most others encode the example identities of TDS section 6.3 (6.3.1 SGTIN,
+// 6.3.2 SSCC, 6.3.3 SGLN, 6.3.4 GRAI, 6.3.5 GIAI: 0614141.1234567890,
+// 0614141.12345.400, 0614141.12345400) in the binary layouts of TDS section 14.5 with
+// some filter value; the rest cover 12-digit company prefixes, maximum serials and the
+// SGTIN-198 7-bit string encoding with the URI escapes of TDS table A-1. Their hex was
+// checked against the test vectors of nedap/retail-epcpy, an independent implementation.
 var epcExamples = []struct {
 	hex, tag, urn, elem, key string
 }{

@@ -19,7 +19,7 @@ func (e EPC) URN() string {
 	return string(e.appendBody(si, b))
 }
 
-// TagURN returns the EPC tag URI (TDS section 12.3), which adds the encoding and the
+// TagURN returns the EPC tag URI (TDS section 12), which adds the encoding and the
 // filter: "urn:epc:tag:sgtin-96:3.0614141.812345.6789".
 func (e EPC) TagURN() string {
 	si := schemeOf(e.Scheme)
@@ -165,7 +165,7 @@ func (e EPC) ElementString() string {
 	case SSCC96:
 		return "(00)" + e.SSCC()
 	case SGLN96:
-		if e.Serial == 0 { // extension 0 means the GLN alone (TDS section 7.4)
+		if e.Serial == 0 { // extension 0 means the GLN alone (TDS section 7.3)
 			return "(414)" + e.GLN()
 		}
 		return "(414)" + e.GLN() + "(254)" + strconv.FormatUint(e.Serial, 10)
