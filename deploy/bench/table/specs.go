@@ -9,6 +9,9 @@ const (
 	e2e     = "deploy/e2e"
 	wire    = "gateway/wire"
 	mbus    = "drivers/modbus"
+	llrp    = "drivers/llrp"
+	portal  = "gateway/portal"
+	gs1     = "drivers/gs1"
 )
 
 var (
@@ -123,6 +126,15 @@ var cloudRows = []spec{
 	{figure: "wire: decode binary reading batches, readings/s",
 		bench:  bench{wire, "BenchmarkDecodeReadings", "readings/s", 0},
 		target: "none (5M/s is LLRP tag decoding)", optional: true},
+	{figure: "RFID: LLRP RO_ACCESS_REPORT decoding (100 TagReportData with EPC-96, antenna, RSSI, channel, first seen, count), tags/s",
+		bench:    bench{llrp, "BenchmarkDecodeROAccessReport", "tags/s", 0},
+		minValue: 5e6, target: "≥ 5M tags/s (go-llrp: ~4.4M/s)", optional: true},
+	{figure: "RFID: portal logic (dedupe, zones, direction, cross-reads between 2 doors, lots, events), tag reads/s on one core",
+		bench:    bench{portal, "BenchmarkPortal", "reads/s", 0},
+		minValue: 500e3, target: "≥ 500k reads/s per core", optional: true},
+	{figure: "RFID: SGTIN-96 EPC decoding, decodes/s",
+		bench:  bench{gs1, "BenchmarkDecodeSGTIN96", "decodes/s", 0},
+		target: "none set", optional: true},
 	{figure: "Modbus: one poll cycle of a device over loopback TCP against the simulator (request, response, decode), ns",
 		bench:  bench{mbus, "BenchmarkPollTCP", "ns/op", 0},
 		target: "none set", optional: true},
