@@ -1,0 +1,5 @@
+// Package llrpsim is an LLRP 1.0.1 reader emulator for tests and demos: a TCP server
+// that accepts one client at a time, answers the ROSpec and reader-config messages a
+// client sends, plays scripted pallet passes as RO_ACCESS_REPORTs, sends KEEPALIVEs and
+// has fault switches (Drop, Silence) for reconnect tests.
+package llrpsim

@@ -1,0 +1,141 @@
+package llrpsim
+
+import (
+	"encoding/binary"
+
+	"github.com/lotsense/lotsense/drivers/llrp"
+)
+
+// paramGeneralDeviceCapabilities is the GeneralDeviceCapabilities TLV type.
+const paramGeneralDeviceCapabilities = 137
+
+// handle answers one client message; false ends the connection.
+func (s *session) handle(f llrp.Frame) bool {
+	var code llrp.StatusCode
+	var desc string
+	resp := f.Type + 10
+	switch f.Type {
+	case llrp.MsgGetReaderCapabilities:
+		body := llrp.AppendStatus(nil, llrp.StatusSuccess, "")
+		_ = s.reply(resp, f.ID, appendCapabilities(body))
+		return true
+	case llrp.MsgSetReaderConfig:
+		code, desc = s.setConfig(f.Body)
+	case llrp.MsgAddROSpec, llrp.MsgDeleteROSpec, llrp.MsgEnableROSpec,
+		llrp.MsgStartROSpec, llrp.MsgStopROSpec, llrp.MsgDisableROSpec:
+		code, desc = s.rospec(f.Type, f.Body)
+	case llrp.MsgKeepaliveAck:
+		s.r.count(func(st *Stats) { st.KeepaliveAcks++ })
+		return true
+	case llrp.MsgCloseConnection:
+		s.r.count(func(st *Stats) { st.CloseConnections++ })
+		_ = s.reply(llrp.MsgCloseConnectionResponse, f.ID, llrp.AppendStatus(nil, llrp.StatusSuccess, ""))
+		return false
+	default:
+		body := llrp.AppendStatus(nil, llrp.StatusUnsupportedMessage, "llrpsim: unsupported "+llrp.MessageType(f.Type).String())
+		_ = s.reply(llrp.MsgErrorMessage, f.ID, body)
+		return true
+	}
+	_ = s.reply(resp, f.ID, llrp.AppendStatus(nil, code, desc))
+	return true
+}
+
+// appendCapabilities appends a GeneralDeviceCapabilities with its fixed fields only:
+// 4 antennas, UTC clock, manufacturer 0, model 0, firmware "llrpsim".
+func appendCapabilities(dst []byte) []byte {
+	const fw = "llrpsim"
+	at := len(dst)
+	dst = binary.BigEndian.AppendUint16(dst, paramGeneralDeviceCapabilities)
+	dst = binary.BigEndian.AppendUint16(dst, 0) // length, set below
+	dst = binary.BigEndian.AppendUint16(dst, 4)
+	dst = binary.BigEndian.AppendUint16(dst, 0x4000) // HasUTCClockCapability
+	dst = binary.BigEndian.AppendUint32(dst, 0)
+	dst = binary.BigEndian.AppendUint32(dst, 0)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(fw)))
+	dst = append(dst, fw...)
+	binary.BigEndian.PutUint16(dst[at+2:], uint16(len(dst)-at))
+	return dst
+}
+
+// setConfig applies SET_READER_CONFIG: keepalive period and default report spec.
+func (s *session) setConfig(body []byte) (llrp.StatusCode, string) {
+	c, err := llrp.DecodeSetReaderConfig(body)
+	if err != nil {
+		return llrp.StatusParameterError, err.Error()
+	}
+	s.mu.Lock()
+	if c.Report != nil {
+		s.report = c.Report
+	}
+	s.mu.Unlock()
+	select {
+	case <-s.kaSet:
+	default:
+	}
+	s.kaSet <- c.Keepalive
+	return llrp.StatusSuccess, ""
+}
+
+// rospec carries out ADD/DELETE/ENABLE/START/STOP/DISABLE_ROSPEC.
+func (s *session) rospec(typ uint16, body []byte) (llrp.StatusCode, string) {
+	if typ == llrp.MsgAddROSpec {
+		return s.add(body)
+	}
+	if len(body) < 4 {
+		return llrp.StatusFieldError, "llrpsim: ROSpecID missing"
+	}
+	code, desc, started := s.apply(typ, binary.BigEndian.Uint32(body))
+	if started { // counted outside s.mu: the lock order is Reader.mu, then session.mu
+		s.r.count(func(st *Stats) { st.Starts++ })
+		s.kick()
+	}
+	return code, desc
+}
+
+// apply changes the state of ROSpec id; started reports a successful START_ROSPEC.
+func (s *session) apply(typ uint16, id uint32) (code llrp.StatusCode, desc string, started bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if typ == llrp.MsgDeleteROSpec && id == 0 {
+		clear(s.specs)
+		return llrp.StatusSuccess, "", false
+	}
+	sp := s.specs[id]
+	if sp == nil {
+		return llrp.StatusInvalid, "llrpsim: no such ROSpec", false
+	}
+	switch typ {
+	case llrp.MsgDeleteROSpec:
+		delete(s.specs, id)
+	case llrp.MsgEnableROSpec:
+		sp.enabled = true
+	case llrp.MsgDisableROSpec:
+		sp.enabled, sp.started = false, false
+	case llrp.MsgStopROSpec:
+		sp.started = false
+	case llrp.MsgStartROSpec:
+		if !sp.enabled {
+			return llrp.StatusInvalid, "llrpsim: ROSpec not enabled", false
+		}
+		sp.started = true
+		return llrp.StatusSuccess, "", true
+	}
+	return llrp.StatusSuccess, "", false
+}
+
+func (s *session) add(body []byte) (llrp.StatusCode, string) {
+	sp, err := llrp.DecodeROSpec(body)
+	if err != nil {
+		return llrp.StatusParameterError, err.Error()
+	}
+	if sp.ID == 0 {
+		return llrp.StatusFieldError, "llrpsim: ROSpecID 0"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.specs[sp.ID] != nil {
+		return llrp.StatusInvalid, "llrpsim: ROSpec exists"
+	}
+	s.specs[sp.ID] = &rospec{spec: sp}
+	return llrp.StatusSuccess, ""
+}

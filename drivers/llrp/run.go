@@ -1,0 +1,58 @@
+package llrp
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// Run keeps a reader connection up until ctx ends: Dial, Serve, and on any failure
+// (read error, broken frame, silent reader, reader closing) reconnect after an
+// exponential backoff with jitter between Options.MinBackoff and MaxBackoff, redoing the
+// ROSpec setup. It returns nil when ctx ends (after CLOSE_CONNECTION), or an error
+// wrapping ErrAnotherClient when the very first connection is refused because another
+// client holds the reader; once connected, such refusals are retried (the reader may
+// still hold our previous, dead connection).
+func Run(ctx context.Context, opts Options, h Handler) error {
+	opts = opts.withDefaults()
+	log := opts.Logger.With("reader", opts.Reader, "addr", opts.Address)
+	connected := false
+	for attempt := 0; ; attempt++ {
+		c, err := Dial(ctx, opts)
+		if err == nil {
+			connected, attempt = true, 0
+			err = c.Serve(ctx, h)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !connected && errors.Is(err, ErrAnotherClient) {
+			return err
+		}
+		d := Backoff(attempt, opts.MinBackoff, opts.MaxBackoff)
+		log.Warn("llrp: reader connection lost; reconnecting", "err", err, "in", d)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Backoff returns the delay before reconnect attempt n (0-based): min·2ⁿ capped at max,
+// with the upper half jittered (uniform in [d/2, d]) so readers behind one gateway do not
+// reconnect in step.
+func Backoff(n int, lo, hi time.Duration) time.Duration {
+	d := lo
+	for i := 0; i < n && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
