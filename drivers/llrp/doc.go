@@ -6,5 +6,6 @@
 //
 // Type numbers, field widths and enumerations follow llrp-1x0-def.xml of the LLRP
 // Toolkit; testdata/dx101_a.bin and .xml are the toolkit's golden frames (Apache-2.0,
-// see testdata/LICENSE). The TCP client and the reader emulator build on this package.
+// see testdata/LICENSE). Dial, Conn.Serve and Run are the TCP client (port 5084) with
+// keepalive, silent-reader detection and reconnect; package llrpsim is a reader emulator.
 package llrp

@@ -147,6 +147,22 @@ func (r *Reader) Silence(on bool) {
 	}
 }
 
+// Inject writes raw bytes to the current connection, for bad-input tests (a corrupt
+// report, an unknown message, a broken header). It reports whether they were written.
+func (r *Reader) Inject(raw []byte) bool {
+	r.mu.Lock()
+	s := r.cur
+	r.mu.Unlock()
+	if s == nil {
+		return false
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_ = s.nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	_, err := s.nc.Write(raw)
+	return err == nil
+}
+
 // detach forgets s (or the current session when s is nil) and returns it.
 func (r *Reader) detach(s *session) *session {
 	r.mu.Lock()
