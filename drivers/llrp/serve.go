@@ -90,7 +90,7 @@ func (c *Conn) report(f Frame, h Handler) {
 	}
 	DetachEPCs(tags, nil)
 	if h == nil {
-		c.log.Warn("llrp: RO_ACCESS_REPORT before START_ROSPEC dropped", "tags", len(tags))
+		c.log.Warn("llrp: RO_ACCESS_REPORT without a handler dropped", "tags", len(tags))
 		return
 	}
 	h(tags)
