@@ -88,6 +88,8 @@ type Conn struct {
 	id   uint32
 	log  *slog.Logger
 	wbuf []byte
+
+	pending [][]drivers.TagRead // reports that came during setup, for Serve's handler
 }
 
 // Dial connects to the reader, waits for its ConnectionAttemptEvent and sets it up:

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/lotsense/lotsense/drivers"
 )
 
 // Serve reads the reader's messages until an error or ctx ends: RO_ACCESS_REPORTs go to
@@ -24,6 +26,13 @@ func (c *Conn) Serve(ctx context.Context, h Handler) error {
 		_ = c.nc.SetReadDeadline(time.Unix(1, 0))
 	})
 	defer stop()
+	if h == nil {
+		h = func([]drivers.TagRead) {}
+	}
+	for _, tags := range c.pending {
+		h(tags)
+	}
+	c.pending = nil
 	for {
 		mu.Lock()
 		err := ctx.Err()
@@ -89,8 +98,8 @@ func (c *Conn) report(f Frame, h Handler) {
 		return
 	}
 	DetachEPCs(tags, nil)
-	if h == nil {
-		c.log.Warn("llrp: RO_ACCESS_REPORT without a handler dropped", "tags", len(tags))
+	if h == nil { // during setup (a report may come before START_ROSPEC_RESPONSE)
+		c.pending = append(c.pending, tags)
 		return
 	}
 	h(tags)

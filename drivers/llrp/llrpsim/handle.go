@@ -37,6 +37,7 @@ func (s *session) handle(f llrp.Frame) bool {
 		return true
 	}
 	_ = s.reply(resp, f.ID, llrp.AppendStatus(nil, code, desc))
+	s.kick() // after the response: a started ROSpec plays queued passes
 	return true
 }
 
@@ -87,7 +88,6 @@ func (s *session) rospec(typ uint16, body []byte) (llrp.StatusCode, string) {
 	code, desc, started := s.apply(typ, binary.BigEndian.Uint32(body))
 	if started { // counted outside s.mu: the lock order is Reader.mu, then session.mu
 		s.r.count(func(st *Stats) { st.Starts++ })
-		s.kick()
 	}
 	return code, desc
 }
