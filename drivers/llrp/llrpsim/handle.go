@@ -26,6 +26,7 @@ func (s *session) handle(f llrp.Frame) bool {
 		code, desc = s.rospec(f.Type, f.Body)
 	case llrp.MsgKeepaliveAck:
 		s.r.count(func(st *Stats) { st.KeepaliveAcks++ })
+		s.unack.Store(0)
 		return true
 	case llrp.MsgCloseConnection:
 		s.r.count(func(st *Stats) { st.CloseConnections++ })

@@ -24,6 +24,7 @@ type session struct {
 
 	wmu   sync.Mutex // one message at a time on the socket
 	msgID atomic.Uint32
+	unack atomic.Int32 // KEEPALIVEs sent and not yet acknowledged
 
 	mu     sync.Mutex // the reader's state for this client
 	specs  map[uint32]*rospec
@@ -130,6 +131,9 @@ func (s *session) keepalive() {
 				return
 			}
 			s.r.count(func(st *Stats) { st.Keepalives++ })
+			if n := s.unack.Add(1); n > 3 {
+				s.r.log.Warn("llrpsim: client does not acknowledge KEEPALIVE", "unacknowledged", n)
+			}
 		}
 	}
 }
