@@ -10,12 +10,11 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
-	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/conn/v3/physic"
 	periph "periph.io/x/devices/v3/aht20"
-	"periph.io/x/host/v3"
 
 	"github.com/lotsense/lotsense/drivers"
+	"github.com/lotsense/lotsense/drivers/internal/i2cbus"
 )
 
 // The AHT20's measuring range (datasheet section 1 and table 1). Readings outside it
@@ -62,12 +61,9 @@ func Open(opts Options) (*Dev, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := host.Init(); err != nil {
-		return nil, fmt.Errorf("aht20: periph host init: %w", err)
-	}
-	bus, err := i2creg.Open(opts.Bus)
+	bus, err := i2cbus.Open("aht20", opts.Bus)
 	if err != nil {
-		return nil, fmt.Errorf("aht20: open I²C bus %q: %w", opts.Bus, err)
+		return nil, err
 	}
 	d, err := New(bus, opts)
 	if err != nil {

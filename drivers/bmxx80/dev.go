@@ -11,12 +11,11 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
-	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/conn/v3/physic"
 	bmx "periph.io/x/devices/v3/bmxx80"
-	"periph.io/x/host/v3"
 
 	"github.com/lotsense/lotsense/drivers"
+	"github.com/lotsense/lotsense/drivers/internal/i2cbus"
 )
 
 // The BME280's operating range (datasheet section 1, "Operating range"). Readings
@@ -66,12 +65,9 @@ func Open(opts Options) (*Dev, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := host.Init(); err != nil {
-		return nil, fmt.Errorf("bmxx80: periph host init: %w", err)
-	}
-	bus, err := i2creg.Open(opts.Bus)
+	bus, err := i2cbus.Open("bmxx80", opts.Bus)
 	if err != nil {
-		return nil, fmt.Errorf("bmxx80: open I²C bus %q: %w", opts.Bus, err)
+		return nil, err
 	}
 	d, err := New(bus, opts)
 	if err != nil {

@@ -7,10 +7,10 @@ import (
 	"io"
 	"sync"
 
-	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/conn/v3/onewire"
 	"periph.io/x/devices/v3/ds248x"
-	"periph.io/x/host/v3"
+
+	"github.com/lotsense/lotsense/drivers/internal/i2cbus"
 )
 
 // ErrClosed is wrapped by errors from a closed Bridge or Dev.
@@ -61,12 +61,9 @@ func bridgeName(bus string, addr uint16) string {
 
 // openDS2482 opens the I²C bus and the bridge on it through periph.
 func openDS2482(bus string, addr uint16) (onewire.Bus, io.Closer, error) {
-	if _, err := host.Init(); err != nil {
-		return nil, nil, fmt.Errorf("ds18b20: periph host init: %w", err)
-	}
-	i2cBus, err := i2creg.Open(bus)
+	i2cBus, err := i2cbus.Open("ds18b20", bus)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ds18b20: open I²C bus %q: %w", bus, err)
+		return nil, nil, err
 	}
 	d, err := ds248x.New(i2cBus, addr, &ds248x.DefaultOpts)
 	if err != nil {

@@ -10,11 +10,10 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/i2c"
-	"periph.io/x/conn/v3/i2c/i2creg"
 	periph "periph.io/x/devices/v3/mcp9808"
-	"periph.io/x/host/v3"
 
 	"github.com/lotsense/lotsense/drivers"
+	"github.com/lotsense/lotsense/drivers/internal/i2cbus"
 )
 
 // The MCP9808's operating range (datasheet table 1-1, −40 °C to +125 °C). Readings
@@ -59,12 +58,9 @@ func Open(opts Options) (*Dev, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := host.Init(); err != nil {
-		return nil, fmt.Errorf("mcp9808: periph host init: %w", err)
-	}
-	bus, err := i2creg.Open(opts.Bus)
+	bus, err := i2cbus.Open("mcp9808", opts.Bus)
 	if err != nil {
-		return nil, fmt.Errorf("mcp9808: open I²C bus %q: %w", opts.Bus, err)
+		return nil, err
 	}
 	d, err := New(bus, opts)
 	if err != nil {
