@@ -3,11 +3,11 @@ package aht20
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	periph "periph.io/x/devices/v3/aht20"
+
+	"github.com/lotsense/lotsense/drivers/internal/i2cbus"
 )
 
 // Address is the AHT20's only I²C address.
@@ -67,7 +67,7 @@ func (o Options) resolve() (config, error) {
 		MeasurementWaitInterval: o.PollInterval,
 		ValidateData:            true,
 	}}
-	if err := checkBus(o.Bus); err != nil {
+	if err := i2cbus.CheckName(o.Bus); err != nil {
 		bad("bus", "%v", err)
 	}
 	if o.Address != 0 && o.Address != Address {
@@ -87,19 +87,4 @@ func (o Options) resolve() (config, error) {
 		c.opts.MeasurementWaitInterval = DefaultPollInterval
 	}
 	return c, errors.Join(errs...)
-}
-
-// checkBus accepts the I²C bus names the Linux host driver of periph registers.
-func checkBus(s string) error {
-	if s == "" {
-		return nil
-	}
-	rest, ok := strings.CutPrefix(s, "/dev/i2c-")
-	if !ok {
-		rest = strings.TrimPrefix(s, "I2C")
-	}
-	if n, err := strconv.ParseUint(rest, 10, 16); err != nil || strconv.FormatUint(n, 10) != rest {
-		return fmt.Errorf("%q is not an I²C bus name (want \"\" for the first bus, a number like 1, /dev/i2c-1 or I2C1)", s)
-	}
-	return nil
 }

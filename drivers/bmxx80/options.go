@@ -3,11 +3,11 @@ package bmxx80
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	bmx "periph.io/x/devices/v3/bmxx80"
+
+	"github.com/lotsense/lotsense/drivers/internal/i2cbus"
 )
 
 // The BME280's two I²C addresses: SDO to GND gives 0x76, SDO to VDDIO 0x77.
@@ -76,7 +76,7 @@ func (o Options) resolve() (config, error) {
 		errs = append(errs, &ConfigError{Field: field, Msg: fmt.Sprintf(format, a...)})
 	}
 	c := config{bus: o.Bus, addr: o.Address}
-	if err := checkBus(o.Bus); err != nil {
+	if err := i2cbus.CheckName(o.Bus); err != nil {
 		bad("bus", "%v", err)
 	}
 	switch o.Address {
@@ -140,19 +140,4 @@ func filter(n int) (bmx.Filter, bool) {
 		return bmx.F16, true
 	}
 	return bmx.NoFilter, false
-}
-
-// checkBus accepts the I²C bus names the Linux host driver of periph registers.
-func checkBus(s string) error {
-	if s == "" {
-		return nil
-	}
-	rest, ok := strings.CutPrefix(s, "/dev/i2c-")
-	if !ok {
-		rest = strings.TrimPrefix(s, "I2C")
-	}
-	if n, err := strconv.ParseUint(rest, 10, 16); err != nil || strconv.FormatUint(n, 10) != rest {
-		return fmt.Errorf("%q is not an I²C bus name (want \"\" for the first bus, a number like 1, /dev/i2c-1 or I2C1)", s)
-	}
-	return nil
 }

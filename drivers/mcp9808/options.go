@@ -3,11 +3,11 @@ package mcp9808
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	periph "periph.io/x/devices/v3/mcp9808"
+
+	"github.com/lotsense/lotsense/drivers/internal/i2cbus"
 )
 
 // The MCP9808's I²C addresses: 0x18 with A2..A0 to GND (default) up to 0x1F.
@@ -74,7 +74,7 @@ func (o Options) resolve() (config, error) {
 		errs = append(errs, &ConfigError{Field: field, Msg: fmt.Sprintf(format, a...)})
 	}
 	c := config{bus: o.Bus, addr: o.Address}
-	if err := checkBus(o.Bus); err != nil {
+	if err := i2cbus.CheckName(o.Bus); err != nil {
 		bad("bus", "%v", err)
 	}
 	switch {
@@ -98,19 +98,4 @@ func (o Options) resolve() (config, error) {
 	}
 	c.opts.Addr = int(c.addr)
 	return c, errors.Join(errs...)
-}
-
-// checkBus accepts the I²C bus names the Linux host driver of periph registers.
-func checkBus(s string) error {
-	if s == "" {
-		return nil
-	}
-	rest, ok := strings.CutPrefix(s, "/dev/i2c-")
-	if !ok {
-		rest = strings.TrimPrefix(s, "I2C")
-	}
-	if n, err := strconv.ParseUint(rest, 10, 16); err != nil || strconv.FormatUint(n, 10) != rest {
-		return fmt.Errorf("%q is not an I²C bus name (want \"\" for the first bus, a number like 1, /dev/i2c-1 or I2C1)", s)
-	}
-	return nil
 }

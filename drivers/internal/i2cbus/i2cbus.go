@@ -4,6 +4,8 @@ package i2cbus
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2creg"
@@ -22,4 +24,20 @@ func Open(pkg, name string) (i2c.BusCloser, error) {
 		return nil, fmt.Errorf("%s: open I²C bus %q: %w", pkg, name, err)
 	}
 	return bus, nil
+}
+
+// CheckName accepts the I²C bus names the Linux host driver of periph registers: ""
+// (the first bus), a number, /dev/i2c-N or I2CN.
+func CheckName(s string) error {
+	if s == "" {
+		return nil
+	}
+	rest, ok := strings.CutPrefix(s, "/dev/i2c-")
+	if !ok {
+		rest = strings.TrimPrefix(s, "I2C")
+	}
+	if n, err := strconv.ParseUint(rest, 10, 16); err != nil || strconv.FormatUint(n, 10) != rest {
+		return fmt.Errorf("%q is not an I²C bus name (want \"\" for the first bus, a number like 1, /dev/i2c-1 or I2C1)", s)
+	}
+	return nil
 }
