@@ -32,8 +32,10 @@ type Options struct {
 	Reader        string   // reader id put in every TagRead
 	Antennas      []uint16 // antennas the ROSpec inventories; empty = all
 	TransmitPower uint16   // TransmitPowerLevelTable index; 0 = reader's setting
-	ReportEvery   uint16   // RO_ACCESS_REPORT every N tags; 0 = at the end of the AISpec
-	ROSpecID      uint32   // default 1
+	// ReportEvery: an RO_ACCESS_REPORT every N tag reads; default 1. (The AISpec has a
+	// Null stop trigger, so "at the end of the AISpec" would be never.)
+	ReportEvery uint16
+	ROSpecID    uint32 // default 1
 
 	Keepalive   time.Duration // reader KEEPALIVE period; default 5s
 	Silent      time.Duration // dead after this long without a frame; default 3×Keepalive
@@ -64,6 +66,9 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxBackoff, 30*time.Second)
 	if o.ROSpecID == 0 {
 		o.ROSpecID = 1
+	}
+	if o.ReportEvery == 0 {
+		o.ReportEvery = 1
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
