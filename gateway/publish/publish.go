@@ -18,6 +18,9 @@ import (
 type Client interface {
 	Connect() mqtt.Token
 	Publish(topic string, qos byte, retained bool, payload any) mqtt.Token
+	// Subscribe is for the down topics (lot map, holds, config), from OnConnect: the
+	// session is clean, so every connect subscribes again.
+	Subscribe(topic string, qos byte, callback mqtt.MessageHandler) mqtt.Token
 	Disconnect(quiesce uint)
 }
 

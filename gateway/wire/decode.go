@@ -152,3 +152,23 @@ func checkRanges(rs []SeqRange) error {
 	}
 	return nil
 }
+
+// DecodeLotMap decodes and checks the payload of a lotmap topic (at most MaxPayload
+// bytes, about 100,000 tags): ids where ids belong. Lot keys and EPCs are checked by the
+// gateway that applies them, entry by entry, so one bad entry does not throw away the
+// whole map.
+func DecodeLotMap(p []byte) (*LotMap, error) {
+	var m LotMap
+	if err := decodeJSON(p, &m, &m.V); err != nil {
+		return nil, err
+	}
+	if err := CheckID("site", m.Site); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	for loc := range m.Locations {
+		if err := CheckID("location", loc); err != nil {
+			return nil, fmt.Errorf("%w: lot map: %w", ErrMalformed, err)
+		}
+	}
+	return &m, nil
+}

@@ -64,8 +64,7 @@ func decodeExample(name string, p []byte) error {
 		var h Holds
 		err = Decode(p, &h, &h.V)
 	case "lotmap.json":
-		var m LotMap
-		err = Decode(p, &m, &m.V)
+		_, err = DecodeLotMap(p)
 	case "config.json":
 		var c Config
 		if err = Decode(p, &c, &c.V); err == nil && len(c.Config) == 0 {

@@ -117,3 +117,8 @@ func FuzzParseTopic(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeLotMap(f *testing.F) {
+	fuzzJSON(f, "lotmap", DecodeLotMap,
+		`{"v":1,"site":"acme-atl","version":3,"time":"2026-03-14T09:21:08Z","locations":{"cold-room-1":["`+lotA+`"]},"epcs":{"urn:epc:id:sgtin:9506000.013435.2001":"`+lotA+`"}}`)
+}
