@@ -44,6 +44,9 @@ type gw struct {
 	ob      *outbox.Outbox
 	binder  *Binder
 	sensors []*sensorRun
+	tags    *TagLots
+	lotMap  lotMaps
+	doors   *doors // nil without dock doors
 	m       *metrics
 	api     *localapi.Server
 }
@@ -70,6 +73,16 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	}
 	g.ob = ob
 	defer ob.Close()
+	if g.tags, err = NewTagLots(cfg); err != nil {
+		return err
+	}
+	g.loadLotMap()
+	if g.doors, err = g.newDoors(g.tags); err != nil {
+		return err
+	}
+	if g.doors != nil {
+		defer g.doors.stopSims()
+	}
 
 	sensors, stopSims, err := g.startSensors()
 	defer stopSims()
@@ -85,7 +98,7 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 		return err
 	}
 	g.log.Info("gateway running", "site", cfg.Site, "gateway", cfg.Gateway, "boot", g.boot, "epoch", ob.Epoch(),
-		"sensors", len(sensors), "broker", g.broker(), "outbox", cfg.Outbox.Dir, "pending", g.pending(), "speed", clock.speed)
+		"sensors", len(sensors), "doors", len(cfg.Portal.Doors), "readers", len(cfg.Readers), "broker", g.broker(), "outbox", cfg.Outbox.Dir, "pending", g.pending(), "speed", clock.speed)
 
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	defer stopPolling()
@@ -94,6 +107,9 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 		polls.Go(func() { g.poll(pollCtx, s) })
 	}
 	polls.Go(func() { g.background(pollCtx) })
+	if g.doors != nil {
+		polls.Go(func() { g.doors.run(pollCtx) })
+	}
 	polls.Go(func() {
 		if err := g.api.Run(pollCtx); err != nil {
 			g.log.Error("local API not available; the gateway runs on without it", "err", err)
@@ -155,6 +171,9 @@ func (g *gw) publisher() (*publish.Publisher, error) {
 		Will: &publish.Message{Topic: statusTopic, Payload: will},
 		OnConnect: func(ctx context.Context, c publish.Client) error {
 			if err := g.publishStatus(c, statusTopic, wire.StateOnline); err != nil {
+				return err
+			}
+			if err := g.subscribeDown(c); err != nil {
 				return err
 			}
 			g.api.Link().Up()

@@ -13,6 +13,14 @@ type metrics struct {
 	publish publish.Metrics
 	polls   *prometheus.CounterVec // by sensor and result (ok, error)
 	dropped prometheus.Counter     // readings refused by a full outbox
+
+	tagReads   *prometheus.CounterVec // by reader
+	passes     *prometheus.CounterVec // by door and direction (in, out, none)
+	unassigned prometheus.Counter     // passes of tags with no known lot
+	portalEvts prometheus.Counter     // receiving/shipping/portal_seen events stored
+	restamped  prometheus.Counter     // tag reads whose reader clock was off, stamped by ours
+
+	lotMapsRefused prometheus.Counter // lot maps (or entries of them) from the cloud refused
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -47,11 +55,20 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lotsense_gateway_polls_total",
 			Help: "Sensor polls, by sensor and result."}, []string{"sensor", "result"}),
 		dropped: c("readings_dropped_total", "Readings refused because the outbox was full."),
+		tagReads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lotsense_gateway_tag_reads_total",
+			Help: "RFID tag reads received, by reader."}, []string{"reader"}),
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lotsense_gateway_portal_passes_total",
+			Help: "Tag passes through a dock door, by door and direction (in, out, none)."}, []string{"door", "direction"}),
+		unassigned:     c("portal_unassigned_total", "Tag passes of tags that belong to no known lot."),
+		portalEvts:     c("portal_events_total", "Receiving, shipping and portal_seen events stored in the outbox."),
+		restamped:      c("tag_reads_restamped_total", "Tag reads whose reader clock was more than 2s off the gateway's, stamped with the gateway's time."),
+		lotMapsRefused: c("lot_maps_refused_total", "Lot maps from the cloud refused whole, or applied with entries skipped."),
 	}
 	if reg != nil {
 		for _, col := range []any{m.outbox.Appended, m.outbox.Commits, m.outbox.CommitSeconds, m.outbox.Full,
 			m.outbox.Pending, m.outbox.PendingBytes, m.outbox.MappingsTamed, m.publish.Messages, m.publish.Records, m.publish.Dropped,
-			m.publish.Reconnects, m.publish.Inflight, m.publish.AckSeconds, m.polls, m.dropped} {
+			m.publish.Reconnects, m.publish.Inflight, m.publish.AckSeconds, m.polls, m.dropped,
+			m.tagReads, m.passes, m.unassigned, m.portalEvts, m.restamped, m.lotMapsRefused} {
 			reg.MustRegister(col.(prometheus.Collector))
 		}
 	}

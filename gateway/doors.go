@@ -1,0 +1,220 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/lotsense/lotsense/drivers"
+	"github.com/lotsense/lotsense/drivers/llrp"
+	"github.com/lotsense/lotsense/gateway/outbox"
+	"github.com/lotsense/lotsense/gateway/portal"
+)
+
+// Portal timing of the gateway.
+const (
+	// portalTick is how often ended passes are collected (gateway clock, real time).
+	portalTick = 250 * time.Millisecond
+	// maxReaderSkew: a reader whose timestamps are further than this from the gateway's
+	// clock would end passes too early or too late; its reads get the gateway's time.
+	maxReaderSkew = 2 * time.Second
+	// presenceName is the file, in the outbox directory, that keeps which tagged lots are
+	// in which location across restarts.
+	presenceName = "presence.json"
+)
+
+// doors runs the dock-door portals: one llrp.Run per reader feeding one portal.Portal
+// (all doors of a gateway in one Portal, so a tag read by two neighbouring doors goes
+// to the stronger one), whose movements update the lot binder and whose events go to
+// the outbox.
+type doors struct {
+	g       *gw
+	portal  *portal.Portal
+	inside  map[string]string // door → location a pallet entering goes into
+	reads   chan []drivers.TagRead
+	readers []llrp.Options
+	sims    []*readerSim
+	file    string // presence file
+}
+
+// newDoors builds the portal from the configuration, or returns nil when it has no doors.
+func (g *gw) newDoors(tags *TagLots) (*doors, error) {
+	pc := g.cfg.Portal
+	if len(pc.Doors) == 0 {
+		return nil, nil
+	}
+	cfg := portal.Config{TopN: pc.TopN, GroupWindow: pc.GroupWindow.Duration, Lots: tags, FormatEPC: FormatEPC}
+	d := &doors{g: g, inside: map[string]string{}, reads: make(chan []drivers.TagRead, 256),
+		file: filepath.Join(g.cfg.Outbox.Dir, presenceName)}
+	for _, door := range pc.Doors {
+		pd := portal.Door{ID: door.ID, ReadPoint: door.ReadPoint, RSSIFloor: door.RSSIFloor,
+			Dedupe: door.Dedupe.Duration, PassTimeout: door.PassTimeout.Duration}
+		for _, a := range door.Antennas {
+			pd.Readers = append(pd.Readers, portal.AntennaZone{Reader: a.Reader, Antenna: a.Antenna, Zone: portal.Zone(a.Zone)})
+		}
+		cfg.Doors = append(cfg.Doors, pd)
+		if door.Inside != "" {
+			d.inside[door.ID] = door.Inside
+		}
+	}
+	p, err := portal.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	d.portal = p
+	if err := g.binder.Load(d.file, g.knownLocation); err != nil {
+		g.log.Warn("lot presence from the last run not restored: locations start with their configured lots", "err", err)
+	}
+	for i := range g.cfg.Readers {
+		r := &g.cfg.Readers[i]
+		opts := llrp.Options{Address: r.Address, Reader: r.ID, Antennas: r.Antennas, TransmitPower: r.TransmitPower,
+			ReportEvery: r.ReportEvery, Keepalive: r.Keepalive.Duration, Logger: g.log, Now: g.clock.Now}
+		if r.Simulate != nil {
+			sim, err := g.startReaderSim(r)
+			if err != nil {
+				d.stopSims()
+				return nil, err
+			}
+			d.sims = append(d.sims, sim)
+			opts.Address = sim.reader.Addr()
+			// An emulated reader answers at once; reconnect quickly after a test drops it.
+			opts.MinBackoff, opts.MaxBackoff = 100*time.Millisecond, 2*time.Second
+		}
+		d.readers = append(d.readers, opts)
+	}
+	return d, nil
+}
+
+func (d *doors) stopSims() {
+	for _, s := range d.sims {
+		s.stop()
+	}
+}
+
+// run connects every reader and runs the portal until ctx ends, then ends the open
+// passes and stores their events.
+func (d *doors) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, opts := range d.readers {
+		wg.Go(func() {
+			if err := llrp.Run(ctx, opts, d.handler(ctx, opts.Reader)); err != nil {
+				d.g.log.Error("RFID reader not available; its doors see nothing until the gateway restarts",
+					"reader", opts.Reader, "addr", opts.Address, "err", err)
+			}
+		})
+	}
+	for _, s := range d.sims {
+		wg.Go(func() { s.play(ctx) })
+	}
+	tick := time.NewTicker(portalTick)
+	defer tick.Stop()
+	for {
+		select {
+		case batch := <-d.reads:
+			for i := range batch {
+				d.portal.Read(&batch[i])
+			}
+		case <-tick.C:
+			d.output(ctx, d.portal.Flush(d.g.clock.Now()))
+		case <-ctx.Done():
+			wg.Wait() // readers send CLOSE_CONNECTION; their last reports are in d.reads
+			for {
+				select {
+				case batch := <-d.reads:
+					for i := range batch {
+						d.portal.Read(&batch[i])
+					}
+					continue
+				default:
+				}
+				break
+			}
+			// Passes still open end now, so no pallet that went through is forgotten.
+			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			d.output(stop, d.portal.Drain())
+			cancel()
+			return
+		}
+	}
+}
+
+// handler passes a reader's reports to the portal goroutine, stamping reads with the
+// gateway's clock when the reader's own is off.
+func (d *doors) handler(ctx context.Context, reader string) llrp.Handler {
+	reads := d.g.m.tagReads.WithLabelValues(reader)
+	warned := false
+	return func(batch []drivers.TagRead) {
+		now := d.g.clock.Now()
+		for i := range batch {
+			if skew := batch[i].Time.Sub(now); skew > maxReaderSkew || skew < -maxReaderSkew {
+				if !warned {
+					d.g.log.Warn("RFID reader clock is off; its reads get the gateway's time (set up NTP on the reader)",
+						"reader", reader, "skew", skew.Round(time.Millisecond))
+					warned = true
+				}
+				batch[i].Time = now
+				d.g.m.restamped.Inc()
+			}
+		}
+		reads.Add(float64(len(batch)))
+		select {
+		case d.reads <- batch:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// output applies the movements to the lot binder and stores the events.
+func (d *doors) output(ctx context.Context, out portal.Output) {
+	changed := false
+	for _, m := range out.Movements {
+		dir := m.Direction
+		if dir == "" {
+			dir = "none"
+		}
+		d.g.m.passes.WithLabelValues(m.Door, dir).Inc()
+		if m.Unassigned {
+			d.g.m.unassigned.Inc()
+		}
+		inside, ok := d.inside[m.Door]
+		switch {
+		case !ok || m.Unassigned:
+		case m.Direction == portal.DirIn:
+			d.g.binder.Arrive(inside, m.EPC, m.Lots)
+			changed = true
+		case m.Direction == portal.DirOut:
+			d.g.binder.Depart(m.EPC)
+			changed = true
+		}
+	}
+	if changed {
+		if err := d.g.binder.Save(d.file); err != nil {
+			d.g.log.Error("lot presence not saved: after a restart the rooms start from their configured lots", "err", err)
+		}
+	}
+	if len(out.Events) == 0 {
+		return
+	}
+	synced := d.g.sync.synced.Load()
+	recs := make([][]byte, 0, len(out.Events))
+	for i := range out.Events {
+		e := &out.Events[i]
+		e.Synced = synced
+		rec, err := json.Marshal(e)
+		if err != nil {
+			d.g.log.Error("portal event not encoded", "door", e.Location, "type", e.Type, "err", err)
+			continue
+		}
+		recs = append(recs, rec)
+		d.g.log.Info("portal event", "door", e.Location, "type", e.Type, "direction", e.Direction,
+			"tags", len(e.EPCs), "lots", e.Lots, "unassigned", e.Attrs[portal.AttrUnassigned] == "true")
+	}
+	if _, err := d.g.ob.Append(ctx, outbox.Events, recs); err != nil {
+		d.g.log.Error("portal events not stored", "events", len(recs), "err", err)
+		return
+	}
+	d.g.m.portalEvts.Add(float64(len(recs)))
+}

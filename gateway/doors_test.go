@@ -1,0 +1,194 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	fwconfig "github.com/lotsense/lotsense/firmware-config"
+	"github.com/lotsense/lotsense/gateway/wire"
+)
+
+const (
+	dockLotA = "(01)00614141123452(10)INBOUND-A"
+	dockLotB = "(01)00614141999996(10)STANDING-B"
+)
+
+// dockConfig is a dock door into a cold room, watched by one emulated LLRP reader that
+// plays a script: a pallet of lot A comes in, cases of the standing lot B go out,
+// unknown tags come in, a pallet turns back, and lot A leaves again.
+func dockConfig(t *testing.T, dir string) *fwconfig.Config {
+	t.Helper()
+	src := `
+site: dock-site
+gateway: dock-gw
+outbox: {dir: ` + dir + `}
+api: {listen: "off"}
+locations:
+  - id: dock-1
+    kind: dock_door
+    gln: "0614141000005"
+  - id: room
+    kind: cold_room
+    lots:
+      - gtin: "00614141999996"
+        lot: STANDING-B
+        epcs: ["urn:epc:idpat:sgtin:0614141.899999.[101-110]"]
+lots:
+  - gtin: "00614141123452"
+    lot: INBOUND-A
+    epcs: ["urn:epc:idpat:sgtin:0614141.812345.[1-10]", "urn:epc:id:sscc:0614141.1234567890"]
+sensors:
+  - id: th-room
+    type: modbus
+    location: room
+    interval: 10s
+    modbus: {address: "127.0.0.1:0", unit_id: 1, profile: th-transmitter}
+    simulate: {setpoint: 3}
+readers:
+  - id: fx1
+    address: 192.0.2.1
+    simulate:
+      passes:
+        - {at: 20s, door: dock-1, direction: in, tags: ["urn:epc:idpat:sgtin:0614141.812345.[1-10]", "urn:epc:id:sscc:0614141.1234567890"]}
+        - {at: 60s, door: dock-1, direction: out, tags: ["urn:epc:idpat:sgtin:0614141.899999.[101-105]"]}
+        - {at: 100s, door: dock-1, direction: in, tags: ["urn:epc:idpat:sgtin:0614141.777777.[1-3]"]}
+        - {at: 140s, door: dock-1, direction: turn_back, tags: ["urn:epc:id:sgtin:0614141.812345.5"]}
+        - {at: 180s, door: dock-1, direction: out, tags: ["urn:epc:idpat:sgtin:0614141.812345.[1-10]", "urn:epc:id:sscc:0614141.1234567890"]}
+portal:
+  doors:
+    - id: dock-1
+      inside: room
+      antennas:
+        - {reader: fx1, antenna: 1, zone: outside}
+        - {reader: fx1, antenna: 2, zone: inside}
+`
+	cfg, err := fwconfig.Parse("dock.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// Run with a dock door: every scripted pallet becomes one event of the right type with
+// the right lots, unknown tags are reported (not dropped), and the cold room's readings
+// carry lot A only while its pallet is inside.
+func TestRunDockDoor(t *testing.T) {
+	broker := startTestBroker(t)
+	dir := filepath.Join(t.TempDir(), "outbox")
+	cfg := dockConfig(t, dir)
+
+	var mu sync.Mutex
+	var events []wire.Event
+	var readings []wire.Reading
+	sub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID("test-sub"))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer sub.Disconnect(0)
+	sub.Subscribe("lotsense/v1/dock-site/dock-gw/#", 1, func(_ mqtt.Client, m mqtt.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.HasSuffix(m.Topic(), "/events"):
+			b, err := wire.DecodeEvents(m.Payload())
+			if err != nil {
+				t.Errorf("events the cloud would refuse: %v", err)
+				return
+			}
+			events = append(events, b.Events...)
+		case strings.HasSuffix(m.Topic(), "/readings"):
+			b, err := wire.DecodeReadings(m.Payload())
+			if err != nil {
+				t.Errorf("readings: %v", err)
+				return
+			}
+			readings = append(readings, b.Readings...)
+		}
+	}).Wait()
+
+	// 60x: the 180 s script plays in 3 s; run on to let the last pass end.
+	ctx, cancel := context.WithTimeout(context.Background(), 4500*time.Millisecond)
+	defer cancel()
+	if err := Run(ctx, cfg, Options{Speed: 60, Broker: broker, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+
+	var portal []wire.Event
+	for _, e := range events {
+		if e.Location == "dock-1" {
+			portal = append(portal, e)
+		}
+	}
+	type want struct {
+		typ, dir, lots, unassigned string
+		tags                       int
+	}
+	wants := []want{
+		{"receiving", "in", dockLotA, "0", 11},
+		{"shipping", "out", dockLotB, "0", 5},
+		{"receiving", "in", "", "true", 3},
+		{"portal_seen", "", dockLotA, "0", 1},
+		{"shipping", "out", dockLotA, "0", 11},
+	}
+	if len(portal) != len(wants) {
+		t.Fatalf("%d portal events, want %d: %+v", len(portal), len(wants), portal)
+	}
+	for i, w := range wants {
+		e := portal[i]
+		if e.Type != w.typ || e.Direction != w.dir || strings.Join(e.Lots, " ") != w.lots ||
+			e.Attrs["unassigned"] != w.unassigned || len(e.EPCs) != w.tags ||
+			e.Attrs["read_point"] != "https://id.gs1.org/414/0614141000005" {
+			t.Errorf("event %d: %+v, want %+v", i, e, w)
+		}
+	}
+	if !slices.Contains(portal[0].EPCs, "urn:epc:id:sscc:0614141.1234567890") ||
+		!slices.Contains(portal[2].EPCs, "urn:epc:id:sgtin:0614141.777777.1") {
+		t.Errorf("EPCs not named by their URIs: %v / %v", portal[0].EPCs, portal[2].EPCs)
+	}
+
+	// Lot presence: the room's readings carry A between its arrival and its departure
+	// (give or take one portal tick and one poll), B all along.
+	arrived, left := portal[0].Time, portal[4].Time
+	slack := 30 * time.Second
+	var withA int
+	for _, r := range readings {
+		hasA := slices.Contains(r.Lots, dockLotA)
+		if !slices.Contains(r.Lots, dockLotB) {
+			t.Fatalf("reading at %v lost the standing lot: %v", r.Time, r.Lots)
+		}
+		switch {
+		case hasA && (r.Time.Before(arrived.Add(-slack)) || r.Time.After(left.Add(slack))):
+			t.Fatalf("reading at %v carries lot A, which was inside from %v to %v", r.Time, arrived, left)
+		case !hasA && r.Time.After(arrived.Add(slack)) && r.Time.Before(left.Add(-slack)):
+			t.Fatalf("reading at %v lacks lot A, which was inside from %v to %v", r.Time, arrived, left)
+		case hasA:
+			withA++
+		}
+	}
+	if withA == 0 {
+		t.Fatalf("no reading carried lot A (%d readings)", len(readings))
+	}
+
+	// The presence file says what is inside now: nothing of A, which left.
+	p, err := os.ReadFile(filepath.Join(dir, presenceName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pf presenceFile
+	if err := json.Unmarshal(p, &pf); err != nil || pf.V != 1 || len(pf.Tags["room"]) != 0 {
+		t.Fatalf("presence file %s: %v", p, err)
+	}
+}
