@@ -20,6 +20,13 @@ type Config struct {
 	API       API        `yaml:"api"`
 	Locations []Location `yaml:"locations"`
 	Sensors   []Sensor   `yaml:"sensors"`
+	// Readers are the RFID readers of the dock-door portals; Portal maps their antennas
+	// to doors.
+	Readers []Reader `yaml:"readers"`
+	Portal  Portal   `yaml:"portal"`
+	// Lots the gateway may meet at its doors that are not stored at any of its locations
+	// yet (an expected delivery), with the tags that stand for them.
+	Lots []Lot `yaml:"lots"`
 
 	file string         // name used in messages
 	pos  map[string]pos // where each value was written, by path ("sensors[0].interval")
@@ -104,6 +111,11 @@ type Lot struct {
 	GTIN        string `yaml:"gtin"` // GTIN-8, -12, -13 or -14
 	Lot         string `yaml:"lot"`  // 1-20 characters of GS1 character set 82
 	Description string `yaml:"description"`
+	// EPCs are the RFID tags that stand for this lot at a door: EPC URIs, 24 hex digits
+	// or patterns ("urn:epc:idpat:sgtin:0614141.812345.[1-500]", "….*"); see
+	// gs1.ParseEPCPattern. A pallet's SSCC listed under several lots stands for all of
+	// them.
+	EPCs []string `yaml:"epcs"`
 }
 
 // Key returns the canonical lot key "(01)<gtin14>(10)<lot>". A GTIN that is not valid

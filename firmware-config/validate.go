@@ -66,7 +66,9 @@ func (c *Config) Init() error {
 	k.outbox()
 	k.api()
 	k.locations()
+	k.lots(c.Lots, "lots")
 	k.sensors()
+	k.portal()
 	if len(k.errs) > 0 {
 		return k.errs.sorted()
 	}
@@ -241,14 +243,17 @@ func (k *checker) locations() {
 		default:
 			k.errorf(joinPath(p, "kind"), "want cold_room, truck, dock_door or ambient, got %q", l.Kind)
 		}
-		k.lots(l, p)
+		k.lots(l.Lots, joinPath(p, "lots"))
 	}
 }
 
-func (k *checker) lots(l *Location, path string) {
+// lots checks a list of lots (path is "lots" or "locations[i].lots"): a lot appears once
+// per list, and its EPCs must parse.
+func (k *checker) lots(lots []Lot, path string) {
 	seen := map[string]int{}
-	for i, lot := range l.Lots {
-		p := indexPath(joinPath(path, "lots"), i)
+	for i, lot := range lots {
+		p := indexPath(path, i)
+		k.epcs(lot.EPCs, joinPath(p, "epcs"))
 		errs := len(k.errs)
 		if err := gs1.ValidGTIN(lot.GTIN); err != nil {
 			k.errorf(joinPath(p, "gtin"), "%w", err)
@@ -260,7 +265,7 @@ func (k *checker) lots(l *Location, path string) {
 			continue
 		}
 		if j, dup := seen[lot.Key()]; dup {
-			k.errorf(p, "lot %s is already listed at %s.lots[%d]", lot.Key(), path, j)
+			k.errorf(p, "lot %s is already listed at %s", lot.Key(), indexPath(path, j))
 			continue
 		}
 		seen[lot.Key()] = i
