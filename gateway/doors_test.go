@@ -192,3 +192,95 @@ func TestRunDockDoor(t *testing.T) {
 		t.Fatalf("presence file %s: %v", p, err)
 	}
 }
+
+// The cloud's retained lot map, received on connect, names the unknown tags' lot and the
+// room's standing lots: the pass of those tags becomes a receiving of that lot, the
+// room's readings carry the lot map's lots, and the map is kept for the next start.
+func TestRunAppliesLotMap(t *testing.T) {
+	broker := startTestBroker(t)
+	dir := filepath.Join(t.TempDir(), "outbox")
+	cfg := dockConfig(t, dir)
+	const lotC, lotY = "(01)00614141777778(10)FROM-CLOUD", "(01)00614141555550(10)ROOM-Y"
+
+	pub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID("cloud"))
+	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer pub.Disconnect(0)
+	publish := func(v uint64, locs map[string][]string, epcs map[string]string) {
+		p, err := wire.Encode(&wire.LotMap{V: wire.Version, Site: "dock-site", Version: v, Locations: locs, EPCs: epcs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := pub.Publish(wire.Topic("dock-site", "dock-gw", wire.KindLotMap), 1, true, p); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+	}
+	publish(3, map[string][]string{"room": {lotY}, "elsewhere": {"(01)00614141555550(10)OTHER"}}, map[string]string{
+		"urn:epc:id:sgtin:0614141.777777.1": lotC, "urn:epc:id:sgtin:0614141.777777.2": lotC,
+		"urn:epc:id:sgtin:0614141.777777.3": lotC, "urn:epc:id:sgtin:0614141.777777.4": "no lot key"})
+
+	var mu sync.Mutex
+	var events []wire.Event
+	var readings []wire.Reading
+	sub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID("test-sub"))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer sub.Disconnect(0)
+	sub.Subscribe("lotsense/v1/dock-site/dock-gw/+", 1, func(_ mqtt.Client, m mqtt.Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		if b, err := wire.DecodeEvents(m.Payload()); err == nil && strings.HasSuffix(m.Topic(), "/events") {
+			events = append(events, b.Events...)
+		}
+		if b, err := wire.DecodeReadings(m.Payload()); err == nil && strings.HasSuffix(m.Topic(), "/readings") {
+			readings = append(readings, b.Readings...)
+		}
+	}).Wait()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	go func() {
+		// An older lot map published during the run changes nothing.
+		time.Sleep(500 * time.Millisecond)
+		publish(2, map[string][]string{"room": {dockLotA}}, nil)
+	}()
+	if err := Run(ctx, cfg, Options{Speed: 60, Broker: broker, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	var unknownPass *wire.Event
+	for i, e := range events {
+		if slices.Contains(e.EPCs, "urn:epc:id:sgtin:0614141.777777.1") {
+			unknownPass = &events[i]
+		}
+	}
+	if unknownPass == nil || unknownPass.Type != "receiving" || strings.Join(unknownPass.Lots, " ") != lotC ||
+		unknownPass.Attrs["unassigned"] != "0" || len(unknownPass.EPCs) != 3 {
+		t.Fatalf("pass of the tags the lot map names: %+v (events %+v)", unknownPass, events)
+	}
+	// Readings taken before the lot map arrived carry the configuration's lots; once it
+	// is applied, the lot map's.
+	late := 0
+	for _, r := range readings {
+		switch {
+		case slices.Contains(r.Lots, lotY):
+			late++
+		case late > 0:
+			t.Fatalf("reading at %v, after the lot map applied, carries %v", r.Time, r.Lots)
+		}
+	}
+	if late == 0 {
+		t.Fatalf("no reading carried the lot map's lot (%d readings)", len(readings))
+	}
+	saved, err := os.ReadFile(filepath.Join(dir, lotMapName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := wire.DecodeLotMap(saved); err != nil || m.Version != 3 {
+		t.Fatalf("saved lot map: %+v, %v", m, err)
+	}
+}
