@@ -24,6 +24,8 @@ const (
 	// presenceName is the file, in the outbox directory, that keeps which tagged lots are
 	// in which location across restarts.
 	presenceName = "presence.json"
+	// AttrInside, on a portal event of a door with an inside location, names it.
+	AttrInside = "inside"
 )
 
 // doors runs the dock-door portals: one llrp.Run per reader feeding one portal.Portal
@@ -203,6 +205,9 @@ func (d *doors) output(ctx context.Context, out portal.Output) {
 	for i := range out.Events {
 		e := &out.Events[i]
 		e.Synced = synced
+		if in, ok := d.inside[e.Location]; ok {
+			e.Attrs[AttrInside] = in // where the pallet went (receiving) or came from (shipping)
+		}
 		rec, err := json.Marshal(e)
 		if err != nil {
 			d.g.log.Error("portal event not encoded", "door", e.Location, "type", e.Type, "err", err)

@@ -150,7 +150,7 @@ func TestRunDockDoor(t *testing.T) {
 		e := portal[i]
 		if e.Type != w.typ || e.Direction != w.dir || strings.Join(e.Lots, " ") != w.lots ||
 			e.Attrs["unassigned"] != w.unassigned || len(e.EPCs) != w.tags ||
-			e.Attrs["read_point"] != "https://id.gs1.org/414/0614141000005" {
+			e.Attrs["read_point"] != "https://id.gs1.org/414/0614141000005" || e.Attrs["inside"] != "room" {
 			t.Errorf("event %d: %+v, want %+v", i, e, w)
 		}
 	}
