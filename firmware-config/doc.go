@@ -1,6 +1,7 @@
 // Package fwconfig is the gateway's configuration: the YAML file that names the site and
-// gateway, the MQTT broker, the outbox, the locations with the lots stored there, and the
-// sensors polled in each location.
+// gateway, the MQTT broker, the outbox, the locations with the lots stored there, the
+// sensors polled in each location, and the RFID readers and dock-door portals that see
+// lots come and go.
 //
 // Load and Parse read a file into a Config, fill in defaults and validate it, reporting
 // every problem at once as Errors, each naming file, line, column, the key's path and

@@ -4,9 +4,10 @@ package fwconfig
 // Speedway/R700, a Zebra FX or any LLRP 1.0.1 reader. Which of its antennas watch which
 // side of which door is said by Portal.Doors.
 type Reader struct {
-	ID      string `yaml:"id"`      // id rule as for the site; unique among readers
-	Address string `yaml:"address"` // host or host:port; port 5084 when missing
-	// Antennas the ROSpec inventories; default: those the doors map for this reader.
+	ID      string `yaml:"id"`      // id rule as for the site; unique among readers; used by a door
+	Address string `yaml:"address"` // host or host:port; port 5084 when missing; required unless Simulate
+	// Antennas the ROSpec inventories, 1 to 65535 each; default: those the doors map for
+	// this reader, sorted. When given, it must hold every antenna the doors map.
 	Antennas []uint16 `yaml:"antennas"`
 	// TransmitPower is an index into the reader's TransmitPowerLevelTable (see
 	// `lotsense-gateway probe`); 0, the default, keeps the reader's own setting.
@@ -25,6 +26,7 @@ type Reader struct {
 // ReaderSimulation scripts pallets passing the doors an emulated reader watches.
 type ReaderSimulation struct {
 	// Repeat plays the script again this long after each start; 0 (default): once.
+	// Longer than the last pass's At.
 	Repeat Duration  `yaml:"repeat"`
 	Passes []SimPass `yaml:"passes"`
 }
@@ -38,8 +40,8 @@ const (
 
 // SimPass is one scripted pallet through one door.
 type SimPass struct {
-	At        Duration `yaml:"at"`        // when, after the script starts
-	Door      string   `yaml:"door"`      // id of a door in portal.doors
+	At        Duration `yaml:"at"`        // when, after the script starts; 0 or more
+	Door      string   `yaml:"door"`      // id of a door with antennas of this reader on both sides
 	Direction string   `yaml:"direction"` // in (default), out or turn_back
 	// Tags are the EPCs on the pallet: pure identity or tag URIs, 24 hex digits, or an
 	// SGTIN serial range "urn:epc:idpat:sgtin:0614141.812345.[1-24]" (at most 10000 tags
@@ -81,7 +83,8 @@ type Door struct {
 	// RSSIFloor (dBm): weaker reads are cross-reads from elsewhere and ignored; 0
 	// (default): no floor; -128 to 0.
 	RSSIFloor float64 `yaml:"rssi_floor"`
-	// Dedupe: reads of one tag on one side within this window count once; default 1s.
+	// Dedupe: reads of one tag on one side within this window count once; default 1s,
+	// above 0.
 	Dedupe Duration `yaml:"dedupe"`
 	// PassTimeout: a tag not seen for this long has passed; default 3s, more than Dedupe.
 	PassTimeout Duration      `yaml:"pass_timeout"`
@@ -91,7 +94,7 @@ type Door struct {
 // DoorAntenna says which side of a door one antenna of one reader watches.
 type DoorAntenna struct {
 	Reader  string `yaml:"reader"`  // id of a reader in readers
-	Antenna uint16 `yaml:"antenna"` // LLRP AntennaID, 1-based
+	Antenna uint16 `yaml:"antenna"` // LLRP AntennaID, 1-based; one side of one door per reader antenna
 	Zone    string `yaml:"zone"`    // outside or inside
 }
 

@@ -404,3 +404,31 @@ func TestSchemaPortal(t *testing.T) {
 		t.Errorf("schema simPass.direction enum = %v, want %v", got, want)
 	}
 }
+
+// TestDockDoorExample checks what examples/dock-door.yaml is there to show.
+func TestDockDoorExample(t *testing.T) {
+	c, err := Load("examples/dock-door.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Reader("rfid-dock")
+	if r == nil || r.Address != "192.0.2.20" || r.Simulate != nil || !slices.Equal(r.Antennas, []uint16{1, 2, 3, 4}) {
+		t.Fatalf("reader: %+v", r)
+	}
+	for _, id := range []string{"dock-1", "dock-2"} {
+		d := c.Door(id)
+		if d == nil || d.Inside != "cold-room-a" || !strings.HasPrefix(d.ReadPoint, ReadPointPrefix) {
+			t.Errorf("door %s: %+v", id, d)
+		}
+	}
+	// The pallet's SSCC stands for both lots on it.
+	var sscc []string
+	for _, l := range c.Lots {
+		if slices.Contains(l.EPCs, "urn:epc:id:sscc:0614141.1234567890") {
+			sscc = append(sscc, l.Key())
+		}
+	}
+	if len(sscc) != 2 {
+		t.Errorf("lots with the pallet SSCC: %v, want 2", sscc)
+	}
+}
