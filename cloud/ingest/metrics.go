@@ -9,6 +9,8 @@ type metrics struct {
 	commits    prometheus.Histogram
 	excursions prometheus.Counter
 	holds      prometheus.Counter
+	movements  prometheus.Counter
+	badLots    prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -32,9 +34,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		holds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "lotsense_lots_held_total", Help: "Lots put on hold automatically.",
 		}),
+		movements: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lotsense_lot_movements_total", Help: "Lots recorded passing a dock door (one per lot per portal event).",
+		}),
+		badLots: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lotsense_ingest_invalid_lot_keys_total", Help: "Lot keys of portal events that are not GS1 lot keys: the event is stored, the key ignored.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.messages, m.items, m.dead, m.commits, m.excursions, m.holds)
+		reg.MustRegister(m.messages, m.items, m.dead, m.commits, m.excursions, m.holds, m.movements, m.badLots)
 	}
 	return m
 }

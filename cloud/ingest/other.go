@@ -21,10 +21,17 @@ func (b *txBatch) events(ctx context.Context, eb *wire.EventBatch) error {
 			return err
 		}
 		b.in.m.items.WithLabelValues("events", result(ok)).Inc()
-		if ok && e.Type == "sensor_offline" {
-			if err := b.sensorOffline(ctx, eb.Site, e); err != nil {
-				return err
-			}
+		if !ok {
+			continue
+		}
+		switch e.Type {
+		case store.EventSensorOffline:
+			err = b.sensorOffline(ctx, eb.Site, e)
+		case store.EventReceiving, store.EventShipping, store.EventPortalSeen:
+			err = b.portalEvent(ctx, eb.Site, src, eb.FirstSeq+uint64(i), e)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil

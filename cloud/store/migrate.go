@@ -99,12 +99,28 @@ CREATE TABLE declared_gaps (
 	PRIMARY KEY (source_id, first)
 ) WITHOUT ROWID;
 `,
+	// 3: lots passing dock doors (receiving, shipping, portal_seen events), one row per
+	// lot per event; events listed newest first, by type or by location.
+	`
+CREATE TABLE lot_movements (
+	lot_id INTEGER NOT NULL REFERENCES lots(id),
+	source_id INTEGER NOT NULL REFERENCES sources(id), seq INTEGER NOT NULL,
+	time INTEGER NOT NULL, type TEXT NOT NULL, location TEXT NOT NULL, inside TEXT NOT NULL,
+	direction TEXT NOT NULL, read_point TEXT NOT NULL, tags INTEGER NOT NULL,
+	PRIMARY KEY (lot_id, source_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lot_movements_lot_time ON lot_movements (lot_id, time);
+CREATE INDEX events_time ON events (time);
+CREATE INDEX events_type_time ON events (type, time);
+CREATE INDEX events_location_time ON events (location, time);
+`,
 }
 
 // SchemaVersion is the schema this build expects.
 func SchemaVersion() int { return len(migrations) }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrateTo applies the migrations up to version to.
+func (s *Store) migrateTo(ctx context.Context, to int) error {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
@@ -120,7 +136,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if v > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this build's %d: upgrade lotsense-cloud", v, len(migrations))
 	}
-	for i := v; i < len(migrations); i++ {
+	for i := v; i < to; i++ {
 		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
 			return err

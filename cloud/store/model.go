@@ -156,3 +156,48 @@ type Gap struct {
 // LossAfter is how far behind the newest reading of its outbox a gap must lie to be
 // reported as possible loss rather than data still in flight.
 const LossAfter = 2 * time.Minute
+
+// Event types the cloud acts on. Dock-door portals send the first three (see
+// gateway/portal): a pallet received (direction "in"), shipped ("out"), or seen at the
+// door without a direction.
+const (
+	EventReceiving     = "receiving"
+	EventShipping      = "shipping"
+	EventPortalSeen    = "portal_seen"
+	EventSensorOffline = "sensor_offline"
+)
+
+// PortalEventTypes are the event types of dock-door portals.
+var PortalEventTypes = []string{EventReceiving, EventShipping, EventPortalSeen}
+
+// Event is a stored gateway event as the API shows it: the wire.Event with the
+// gateway that sent it and its outbox sequence number.
+type Event struct {
+	Site      string            `json:"site"`
+	Gateway   string            `json:"gateway"`
+	Seq       uint64            `json:"seq"`
+	Time      time.Time         `json:"time"`
+	Synced    bool              `json:"synced"`
+	Type      string            `json:"type"`
+	Location  string            `json:"location"`
+	Lots      []string          `json:"lots"`
+	EPCs      []string          `json:"epcs"`
+	Direction string            `json:"direction,omitempty"`
+	Attrs     map[string]string `json:"attrs"`
+}
+
+// Movement is one lot passing a dock door: one portal event, as it concerns that lot.
+type Movement struct {
+	Site    string    `json:"site"`
+	Gateway string    `json:"gateway"`
+	Seq     uint64    `json:"seq"` // of the event in the gateway's outbox
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"` // EventReceiving, EventShipping or EventPortalSeen
+	Door    string    `json:"door"` // the dock door: the event's location
+	// Inside is the location the lot went into (receiving) or came from (shipping),
+	// when the door has one configured.
+	Inside    string `json:"inside,omitempty"`
+	Direction string `json:"direction,omitempty"` // "in", "out" or ""
+	ReadPoint string `json:"read_point,omitempty"`
+	Tags      int    `json:"tags"` // tags of the event the lot passed in
+}

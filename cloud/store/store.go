@@ -27,6 +27,12 @@ type Store struct {
 // Open opens (creating if needed) the SQLite database at path and migrates it to the
 // current schema.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, len(migrations))
+}
+
+// open opens the database at path migrated to schema version (tests build old schemas
+// with it).
+func open(ctx context.Context, path string, version int) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
 	}
@@ -46,7 +52,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	s := &Store{w: w}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateTo(ctx, version); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: migrate %s: %w", path, err)
 	}
