@@ -44,6 +44,10 @@ type Options struct {
 	MinBackoff  time.Duration // first reconnect delay; default 500ms
 	MaxBackoff  time.Duration // longest reconnect delay; default 30s
 
+	// OnState, when set, is called by Run from its goroutine: connected true once a
+	// connection is set up, false with the error when it is lost or a dial fails.
+	OnState func(connected bool, err error)
+
 	Logger *slog.Logger     // default slog.Default()
 	Now    func() time.Time // TagRead time when the reader sent none; default time.Now
 }

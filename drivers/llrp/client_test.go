@@ -3,8 +3,11 @@ package llrp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,7 +134,15 @@ func TestPassArrivesAsTagReads(t *testing.T) {
 
 func TestReconnectAfterDrop(t *testing.T) {
 	sim := startSim(t)
-	ch, _ := runClient(t, testOptions(sim.Addr()))
+	opts := testOptions(sim.Addr())
+	var mu sync.Mutex
+	var states []string
+	opts.OnState = func(connected bool, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		states = append(states, fmt.Sprint(connected, err != nil))
+	}
+	ch, stop := runClient(t, opts)
 	sim.Play(pallet(1, 2))
 	collect(t, ch, 8)
 	sim.Drop()
@@ -142,6 +153,15 @@ func TestReconnectAfterDrop(t *testing.T) {
 	}
 	if st := sim.Stats(); st.Connections != 2 || st.Starts != 2 {
 		t.Errorf("stats %+v, want 2 connections and 2 START_ROSPEC", st)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// up, lost with an error, up again, down without error at the stop
+	if want := []string{"true false", "false true", "true false", "false false"}; !slices.Equal(states, want) {
+		t.Errorf("OnState calls %v, want %v", states, want)
 	}
 }
 

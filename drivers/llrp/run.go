@@ -22,11 +22,14 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 		c, err := Dial(ctx, opts)
 		if err == nil {
 			connected, attempt = true, 0
+			opts.state(true, nil)
 			err = c.Serve(ctx, h)
 		}
 		if ctx.Err() != nil {
+			opts.state(false, nil)
 			return nil
 		}
+		opts.state(false, err)
 		if !connected && errors.Is(err, ErrAnotherClient) {
 			return err
 		}
@@ -55,4 +58,10 @@ func Backoff(n int, lo, hi time.Duration) time.Duration {
 		return d
 	}
 	return d/2 + rand.N(d/2+1)
+}
+
+func (o *Options) state(connected bool, err error) {
+	if o.OnState != nil {
+		o.OnState(connected, err)
+	}
 }
