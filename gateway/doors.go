@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/lotsense/lotsense/drivers"
 	"github.com/lotsense/lotsense/drivers/llrp"
+	"github.com/lotsense/lotsense/gateway/localapi"
 	"github.com/lotsense/lotsense/gateway/outbox"
 	"github.com/lotsense/lotsense/gateway/portal"
 )
@@ -40,6 +43,10 @@ type doors struct {
 	readers []llrp.Options
 	sims    []*readerSim
 	file    string // presence file
+
+	mu     sync.Mutex // guards the status below, read by the local API
+	rstate map[string]*localapi.Reader
+	dstate map[string]*localapi.Door
 }
 
 // newDoors builds the portal from the configuration, or returns nil when it has no doors.
@@ -50,7 +57,8 @@ func (g *gw) newDoors(tags *TagLots) (*doors, error) {
 	}
 	cfg := portal.Config{TopN: pc.TopN, GroupWindow: pc.GroupWindow.Duration, Lots: tags, FormatEPC: FormatEPC}
 	d := &doors{g: g, inside: map[string]string{}, reads: make(chan []drivers.TagRead, 256),
-		file: filepath.Join(g.cfg.Outbox.Dir, presenceName)}
+		file:   filepath.Join(g.cfg.Outbox.Dir, presenceName),
+		rstate: map[string]*localapi.Reader{}, dstate: map[string]*localapi.Door{}}
 	for _, door := range pc.Doors {
 		pd := portal.Door{ID: door.ID, ReadPoint: door.ReadPoint, RSSIFloor: door.RSSIFloor,
 			Dedupe: door.Dedupe.Duration, PassTimeout: door.PassTimeout.Duration}
@@ -61,6 +69,7 @@ func (g *gw) newDoors(tags *TagLots) (*doors, error) {
 		if door.Inside != "" {
 			d.inside[door.ID] = door.Inside
 		}
+		d.dstate[door.ID] = &localapi.Door{ID: door.ID, Inside: door.Inside, Passes: map[string]int{}}
 	}
 	p, err := portal.New(cfg)
 	if err != nil {
@@ -85,6 +94,8 @@ func (g *gw) newDoors(tags *TagLots) (*doors, error) {
 			// An emulated reader answers at once; reconnect quickly after a test drops it.
 			opts.MinBackoff, opts.MaxBackoff = 100*time.Millisecond, 2*time.Second
 		}
+		d.rstate[r.ID] = &localapi.Reader{ID: r.ID, Address: opts.Address}
+		opts.OnState = d.onState(r.ID)
 		d.readers = append(d.readers, opts)
 	}
 	return d, nil
@@ -162,6 +173,13 @@ func (d *doors) handler(ctx context.Context, reader string) llrp.Handler {
 			}
 		}
 		reads.Add(float64(len(batch)))
+		d.mu.Lock()
+		st := d.rstate[reader]
+		st.Reads += uint64(len(batch))
+		if len(batch) > 0 {
+			st.LastRead = batch[len(batch)-1].Time
+		}
+		d.mu.Unlock()
 		select {
 		case d.reads <- batch:
 		case <-ctx.Done():
@@ -181,6 +199,14 @@ func (d *doors) output(ctx context.Context, out portal.Output) {
 		if m.Unassigned {
 			d.g.m.unassigned.Inc()
 		}
+		d.mu.Lock()
+		if st := d.dstate[m.Door]; st != nil {
+			st.Passes[dir]++
+			if m.Unassigned {
+				st.Unassigned++
+			}
+		}
+		d.mu.Unlock()
 		inside, ok := d.inside[m.Door]
 		switch {
 		case !ok || m.Unassigned:
@@ -200,6 +226,13 @@ func (d *doors) output(ctx context.Context, out portal.Output) {
 	if len(out.Events) == 0 {
 		return
 	}
+	d.mu.Lock()
+	for _, e := range out.Events {
+		if st := d.dstate[e.Location]; st != nil && e.Time.After(st.LastEvent) {
+			st.LastEvent = e.Time
+		}
+	}
+	d.mu.Unlock()
 	synced := d.g.sync.synced.Load()
 	recs := make([][]byte, 0, len(out.Events))
 	for i := range out.Events {
@@ -222,4 +255,44 @@ func (d *doors) output(ctx context.Context, out portal.Output) {
 		return
 	}
 	d.g.m.portalEvts.Add(float64(len(recs)))
+}
+
+// onState records a reader's connection state for the local API.
+func (d *doors) onState(reader string) func(bool, error) {
+	return func(connected bool, err error) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		st := d.rstate[reader]
+		if st.Connected != connected || st.Since.IsZero() {
+			st.Since = time.Now()
+		}
+		st.Connected = connected
+		if err != nil {
+			st.LastError = err.Error()
+		}
+	}
+}
+
+// status reports the readers and doors to the local API.
+func (d *doors) status() ([]localapi.Reader, []localapi.Door) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var rs []localapi.Reader
+	for _, opts := range d.readers {
+		rs = append(rs, *d.rstate[opts.Reader])
+	}
+	var ds []localapi.Door
+	for _, door := range d.g.cfg.Portal.Doors {
+		st := *d.dstate[door.ID]
+		st.Passes = maps.Clone(st.Passes)
+		if st.Inside != "" {
+			st.TagsInside = d.g.binder.TagsAt(st.Inside)
+			st.LotsInside = slices.Clone(d.g.binder.LotsAt(st.Inside))
+		}
+		if st.LotsInside == nil {
+			st.LotsInside = []string{}
+		}
+		ds = append(ds, st)
+	}
+	return rs, ds
 }

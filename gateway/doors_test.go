@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,8 +17,20 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
+	"github.com/lotsense/lotsense/gateway/localapi"
 	"github.com/lotsense/lotsense/gateway/wire"
 )
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
 
 const (
 	dockLotA = "(01)00614141123452(10)INBOUND-A"
@@ -26,13 +40,13 @@ const (
 // dockConfig is a dock door into a cold room, watched by one emulated LLRP reader that
 // plays a script: a pallet of lot A comes in, cases of the standing lot B go out,
 // unknown tags come in, a pallet turns back, and lot A leaves again.
-func dockConfig(t *testing.T, dir string) *fwconfig.Config {
+func dockConfig(t *testing.T, dir, api string) *fwconfig.Config {
 	t.Helper()
 	src := `
 site: dock-site
 gateway: dock-gw
 outbox: {dir: ` + dir + `}
-api: {listen: "off"}
+api: {listen: "` + api + `"}
 locations:
   - id: dock-1
     kind: dock_door
@@ -85,7 +99,8 @@ portal:
 func TestRunDockDoor(t *testing.T) {
 	broker := startTestBroker(t)
 	dir := filepath.Join(t.TempDir(), "outbox")
-	cfg := dockConfig(t, dir)
+	api := freeAddr(t)
+	cfg := dockConfig(t, dir, api)
 
 	var mu sync.Mutex
 	var events []wire.Event
@@ -119,8 +134,31 @@ func TestRunDockDoor(t *testing.T) {
 	// 60x: the 180 s script plays in 3 s; run on to let the last pass end.
 	ctx, cancel := context.WithTimeout(context.Background(), 4500*time.Millisecond)
 	defer cancel()
+	// While lot A is inside (from 20 s to 180 s of demo time: 0.3 s to 3 s), the local
+	// API shows the reader connected and the door's pass and lots.
+	statusc := make(chan localapi.Status, 1)
+	go func() {
+		time.Sleep(2 * time.Second)
+		var st localapi.Status
+		resp, err := http.Get("http://" + api + "/status")
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+		}
+		if err != nil {
+			t.Errorf("GET /status: %v", err)
+		}
+		statusc <- st
+	}()
 	if err := Run(ctx, cfg, Options{Speed: 60, Broker: broker, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
+	}
+	st := <-statusc
+	if len(st.Readers) != 1 || !st.Readers[0].Connected || st.Readers[0].Reads == 0 || len(st.Doors) != 1 {
+		t.Errorf("status readers %+v doors %+v", st.Readers, st.Doors)
+	} else if d := st.Doors[0]; d.Passes["in"] < 1 || d.Inside != "room" || d.TagsInside != 11 ||
+		!slices.Equal(d.LotsInside, []string{dockLotB, dockLotA}) {
+		t.Errorf("status of the door while lot A is inside: %+v", d)
 	}
 	time.Sleep(200 * time.Millisecond)
 	mu.Lock()
@@ -199,7 +237,7 @@ func TestRunDockDoor(t *testing.T) {
 func TestRunAppliesLotMap(t *testing.T) {
 	broker := startTestBroker(t)
 	dir := filepath.Join(t.TempDir(), "outbox")
-	cfg := dockConfig(t, dir)
+	cfg := dockConfig(t, dir, "off")
 	const lotC, lotY = "(01)00614141777778(10)FROM-CLOUD", "(01)00614141555550(10)ROOM-Y"
 
 	pub := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(broker).SetClientID("cloud"))

@@ -199,12 +199,20 @@ func (g *gw) newAPI() error {
 	api, err := localapi.New(localapi.Options{Listen: listen, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Boot: g.boot,
 		Version: g.opts.Version, Broker: g.broker(), Outbox: g.ob, Dir: g.cfg.Outbox.Dir,
 		Gatherer: gatherer, Registerer: g.opts.Registerer,
-		Clock: g.clock.Now, Synced: g.sync.synced.Load, Sensors: g.sensorStatus, Logger: g.log})
+		Clock: g.clock.Now, Synced: g.sync.synced.Load, Sensors: g.sensorStatus, Portal: g.portalStatus(), Logger: g.log})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	g.api = api
 	return nil
+}
+
+// portalStatus returns the local API's view of the readers and doors; nil without doors.
+func (g *gw) portalStatus() func() ([]localapi.Reader, []localapi.Door) {
+	if g.doors == nil {
+		return nil
+	}
+	return g.doors.status
 }
 
 // sensorStatus reports every sensor's last poll to the local API.

@@ -42,9 +42,10 @@ type Options struct {
 	// disk bytes, stream depth and oldest age); both are usually one registry.
 	Gatherer   prometheus.Gatherer
 	Registerer prometheus.Registerer
-	Clock      func() time.Time // the gateway's clock; the wall clock when nil
-	Synced     func() bool      // whether the system clock is synchronised
-	Sensors    func() []Sensor  // every sensor's last poll
+	Clock      func() time.Time          // the gateway's clock; the wall clock when nil
+	Synced     func() bool               // whether the system clock is synchronised
+	Sensors    func() []Sensor           // every sensor's last poll
+	Portal     func() ([]Reader, []Door) // RFID readers and dock doors; nil: none
 	Logger     *slog.Logger
 	Now        func() time.Time // real time; time.Now when nil (tests)
 }

@@ -26,6 +26,30 @@ type Status struct {
 	Outbox      Box       `json:"outbox"`
 	Counters    Counters  `json:"counters"`
 	Sensors     []Sensor  `json:"sensors"`
+	Readers     []Reader  `json:"readers,omitempty"` // RFID readers
+	Doors       []Door    `json:"doors,omitempty"`   // dock doors with a portal
+}
+
+// Reader is one RFID reader's connection.
+type Reader struct {
+	ID        string    `json:"id"`
+	Address   string    `json:"address"`
+	Connected bool      `json:"connected"`
+	Since     time.Time `json:"since,omitzero"`       // connected, or disconnected, since then (wall clock)
+	LastError string    `json:"last_error,omitempty"` // why the last connection ended or failed
+	LastRead  time.Time `json:"last_read,omitzero"`   // gateway clock
+	Reads     uint64    `json:"reads"`                // tag reads this run
+}
+
+// Door is one dock door: its passes this run and what is inside.
+type Door struct {
+	ID         string         `json:"id"`
+	Inside     string         `json:"inside,omitempty"`
+	Passes     map[string]int `json:"passes"`              // by direction: in, out, none
+	Unassigned int            `json:"unassigned"`          // passes of tags with no known lot
+	LastEvent  time.Time      `json:"last_event,omitzero"` // gateway clock
+	TagsInside int            `json:"tags_inside"`         // tags with lots that came in and have not gone out
+	LotsInside []string       `json:"lots_inside"`         // every lot at the inside location now
 }
 
 // MQTT is the publisher's connection to the broker.
@@ -116,6 +140,9 @@ func (s *Server) status() *Status {
 			NextSeq: o.Outbox.NextSeq(n.s), Acked: o.Outbox.Acked(n.s), OldestAge: s.ages.oldest(n.s, now).Seconds()})
 	}
 	st.Counters = s.counters()
+	if o.Portal != nil {
+		st.Readers, st.Doors = o.Portal()
+	}
 	if o.Sensors != nil {
 		st.Sensors = append(st.Sensors, o.Sensors()...)
 	}

@@ -121,7 +121,55 @@ func printStatus(w io.Writer, st *localapi.Status) error {
 		return fmt.Errorf("status: %w", err)
 	}
 	fmt.Fprintln(w)
-	return printSensors(w, st)
+	if err := printSensors(w, st); err != nil {
+		return err
+	}
+	return printPortal(w, st)
+}
+
+// printPortal writes the RFID readers and dock doors, when the gateway has any.
+func printPortal(w io.Writer, st *localapi.Status) error {
+	if len(st.Readers) == 0 && len(st.Doors) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "READER	ADDRESS	STATE	TAG READS	LAST READ")
+	for _, r := range st.Readers {
+		state := "connected"
+		if !r.Connected {
+			state = "DISCONNECTED"
+			if r.LastError != "" {
+				state += ": " + r.LastError
+			}
+		}
+		last := "never"
+		if !r.LastRead.IsZero() {
+			last = fmt.Sprintf("%s (%s ago)", r.LastRead.Format(time.TimeOnly), roundDur(st.Clock.Sub(r.LastRead)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.ID, r.Address, state, r.Reads, last)
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "DOOR	INSIDE	IN	OUT	NO DIRECTION	UNKNOWN TAGS	TAGS INSIDE	LOTS INSIDE")
+	for _, d := range st.Doors {
+		lots := strings.Join(d.LotsInside, " ")
+		if lots == "" {
+			lots = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", d.ID, orDash(d.Inside), d.Passes["in"], d.Passes["out"],
+			d.Passes["none"], d.Unassigned, d.TagsInside, lots)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func printSensors(w io.Writer, st *localapi.Status) error {

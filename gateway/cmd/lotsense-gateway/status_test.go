@@ -30,7 +30,14 @@ const fixedStatus = `{
                  {"quantity": "humidity", "value": 45, "unit": "%", "quality": "good"}]},
     {"id": "th-2", "location": "cold-room-2", "last_poll": "2026-05-01T14:13:10Z", "failing": true,
       "values": [{"quantity": "temperature", "value": null, "unit": "°C", "quality": "unavailable"}]},
-    {"id": "th-3", "location": "cold-room-2", "failing": false, "values": []}]
+    {"id": "th-3", "location": "cold-room-2", "failing": false, "values": []}],
+  "readers": [
+    {"id": "dock-1-fx", "address": "10.0.0.20:5084", "connected": true, "since": "2026-05-01T12:00:01Z", "last_read": "2026-05-01T14:13:05Z", "reads": 4812},
+    {"id": "dock-2-fx", "address": "10.0.0.21:5084", "connected": false, "since": "2026-05-01T12:00:01Z", "last_error": "llrp: dial 10.0.0.21:5084: connection refused", "reads": 0}],
+  "doors": [
+    {"id": "dock-1", "inside": "cold-room-1", "passes": {"in": 25, "out": 12, "none": 1}, "unassigned": 3, "tags_inside": 13,
+      "lots_inside": ["(01)09506000134352(10)DEMO-A1", "(01)09506000134383(10)DEMO-B2"]},
+    {"id": "dock-2", "passes": {}, "unassigned": 0, "tags_inside": 0, "lots_inside": []}]
 }`
 
 const wantTable = `gateway coldroom-gw at site demo-site, version v0.3.0, boot 1a2b3c4d5e6f7081, outbox 9c1d2e3f40516273
@@ -47,6 +54,14 @@ SENSOR  LOCATION     LAST POLL           STATE    VALUES
 th-1    cold-room-1  14:13:10 (10s ago)  ok       temperature 3.1°C, humidity 45.0%
 th-2    cold-room-2  14:13:10 (10s ago)  FAILING  temperature - (unavailable)
 th-3    cold-room-2  never               ok       -
+
+READER     ADDRESS         STATE                                                        TAG READS  LAST READ
+dock-1-fx  10.0.0.20:5084  connected                                                    4812       14:13:05 (15s ago)
+dock-2-fx  10.0.0.21:5084  DISCONNECTED: llrp: dial 10.0.0.21:5084: connection refused  0          never
+
+DOOR    INSIDE       IN  OUT  NO DIRECTION  UNKNOWN TAGS  TAGS INSIDE  LOTS INSIDE
+dock-1  cold-room-1  25  12   1             3             13           (01)09506000134352(10)DEMO-A1 (01)09506000134383(10)DEMO-B2
+dock-2  -            0   0    0             0             0            -
 `
 
 func TestPrintStatus(t *testing.T) {
