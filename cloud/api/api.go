@@ -94,6 +94,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/lots", s.listLots)
 	mux.HandleFunc("GET /api/lots/{id}", s.getLot)
+	mux.HandleFunc("GET /api/events", s.listEvents)
 	mux.HandleFunc("GET /api/alerts", s.listAlerts)
 	mux.HandleFunc("GET /api/alerts/stream", s.streamAlerts)
 	mux.HandleFunc("GET /api/gateways", s.listGateways)

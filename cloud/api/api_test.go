@@ -130,7 +130,7 @@ func TestLotDetailEmptyListsAreArrays(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.lot("A1", "dock-1", 0)
 	_, raw := e.get(lotPath(lotKey("A1")), nil)
-	for _, field := range []string{`"readings":[]`, `"excursions":[]`, `"history":[]`} {
+	for _, field := range []string{`"readings":[]`, `"excursions":[]`, `"history":[]`, `"movements":[]`} {
 		if !bytes.Contains(raw, []byte(field)) {
 			t.Errorf("lot JSON %s lacks %s", raw, field)
 		}

@@ -90,6 +90,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.lot("A1", "cold-room-1", 0)
 	first := e.alert(0, "door of cold-room-2 open for 6 min")
+	dockDay(e) // A1 received into cold-room-1 and shipped; 3 unknown tags at dock-1
 
 	tab := newBrowser(t)
 	errs := consoleErrors(tab)
@@ -99,9 +100,19 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(alertSel(first.ID))),
 		chromedp.WaitVisible(chromedp.CSS(`#lots tbody tr[data-lot="`+lotKey("A1")+`"] .status-released`)),
 		chromedp.WaitReady(chromedp.CSS(`body[data-stream="live"]`)), // the stream has subscribed
+		chromedp.WaitVisible(chromedp.CSS(`#dock-events li.dock-event:nth-child(3)`)),
 	)
 	if err != nil {
 		t.Fatalf("load the dashboard: %v", err)
+	}
+	// The dock doors panel: the portal events, newest first, unknown tags marked.
+	checkText(t, tab, `#dock-events li.dock-event:nth-child(1) .summary`, "Shipped at dock-2 from cold-room-1: 1 lot, 2 tags")
+	checkText(t, tab, `#dock-events li.dock-event.unassigned .summary`, "3 unknown tags at dock-1")
+	checkText(t, tab, `#dock-events li.dock-event:nth-child(2).unassigned.dir-seen .badge`, "seen")
+	checkText(t, tab, `#dock-events li.dock-event:nth-child(3).dir-in .summary`, "Received at dock-1 into cold-room-1: 2 lots, 4 tags")
+	checkText(t, tab, `#dock-events li.dock-event:nth-child(3) .lots button:nth-child(2)`, lotKey("B2"))
+	if n := count(t, tab, `#dock-events li.dock-event`); n != 3 {
+		t.Errorf("%d dock events shown, want 3 (the sensor_offline event is not a portal event)", n)
 	}
 
 	// An excursion puts a lot on hold and raises an alert, as ingest does.
@@ -136,6 +147,36 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("open the lot detail: %v", err)
 	}
 	checkText(t, tab, `#detail-title`, "Lot "+lotKey(code))
+	mv := `#detail-movements tbody tr.movement`
+	if n := count(t, tab, mv); n != 0 {
+		t.Errorf("%d movements shown for %s, which never passed a dock door", n, code)
+	}
+	checkText(t, tab, `#detail-movements-empty`, "No movements through dock doors.")
+
+	// A lot of the dock panel opens its detail: shipped, then received, newest first.
+	err = chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(`#dock-events li.dock-event:nth-child(1) .lots button`)),
+		chromedp.WaitVisible(chromedp.CSS(mv+`:nth-child(2)`)),
+	)
+	if err != nil {
+		t.Fatalf("open A1 from the dock panel: %v", err)
+	}
+	checkText(t, tab, `#detail-title`, "Lot "+lotKey("A1"))
+	if n := count(t, tab, mv); n != 2 {
+		t.Errorf("%d movements shown for A1, want 2", n)
+	}
+	for i, want := range []map[string]string{
+		{"door": "dock-2", "direction": "out", "inside": "from cold-room-1", "tags": "2", "read-point": "urn:epc:id:sgln:9506000.00001.dock-2"},
+		{"door": "dock-1", "direction": "in", "inside": "into cold-room-1", "tags": "4", "read-point": "urn:epc:id:sgln:9506000.00001.dock-1"},
+	} {
+		row := mv + `:nth-child(` + strconv.Itoa(i+1) + `).dir-` + want["direction"]
+		for _, col := range []string{"door", "direction", "inside", "tags", "read-point"} {
+			checkText(t, tab, row+` .`+col, want[col])
+		}
+	}
+	if empty, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.getElementById('detail-movements-empty').hidden`)); err != nil || !empty {
+		t.Errorf("the no-movements note is still shown for A1 (%v)", err)
+	}
 
 	if err := chromedp.Cancel(tab); err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("close the tab: %v", err)
@@ -155,4 +196,14 @@ func checkText(t *testing.T, tab context.Context, sel, want string) {
 	if strings.TrimSpace(got) != want {
 		t.Errorf("text of %s = %q, want %q", sel, got, want)
 	}
+}
+
+// count returns how many elements sel matches.
+func count(t *testing.T, tab context.Context, sel string) int {
+	t.Helper()
+	n, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
+	if err != nil {
+		t.Fatalf("count %s: %v", sel, err)
+	}
+	return n
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/ingest"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
+	"github.com/lotsense/lotsense/rules"
 )
 
 // t0 is the fixtures' clock: a fixed instant, so nothing depends on the time of the run.
@@ -87,6 +90,51 @@ func (e *env) lot(lot, location string, seen time.Duration) int64 {
 		return err
 	})
 	return id
+}
+
+// events sends gateway gw-1's events, numbered from first, through the real ingest, as
+// they would arrive over MQTT.
+func (e *env) events(first uint64, evs ...wire.Event) {
+	e.t.Helper()
+	in, err := ingest.New(ingest.Options{Store: e.st, Rule: rules.HighLimit{Limit: 8, Delay: 30 * time.Minute},
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p, err := json.Marshal(wire.EventBatch{V: wire.Version,
+		Header: wire.Header{Site: "plant-1", Gateway: "gw-1", Boot: "b1", Epoch: "epoch-1", FirstSeq: first}, Events: evs})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	msg := ingest.Message{Topic: wire.Topic("plant-1", "gw-1", wire.KindEvents), Payload: p, Received: t0}
+	if err := in.Process(context.Background(), []ingest.Message{msg}); err != nil {
+		e.t.Fatalf("ingest events: %v", err)
+	}
+}
+
+// portal returns a dock-door event of type typ at door, t0+at, for the lots of codes.
+func portal(typ, door, inside string, at time.Duration, tags int, codes ...string) wire.Event {
+	dir := map[string]string{store.EventReceiving: "in", store.EventShipping: "out"}[typ]
+	ev := wire.Event{Time: t0.Add(at), Synced: true, Type: typ, Location: door, Direction: dir,
+		Attrs: map[string]string{"read_point": "urn:epc:id:sgln:9506000.00001." + door, "tags": fmt.Sprint(tags), "unassigned": "0"}}
+	for i, c := range codes {
+		ev.Lots = append(ev.Lots, lotKey(c))
+		ev.EPCs = append(ev.EPCs, fmt.Sprintf("urn:epc:id:sgtin:9506000.013435.%d", i+1))
+	}
+	if inside != "" {
+		ev.Attrs["inside"] = inside
+	}
+	return ev
+}
+
+// unassigned returns the event of n tags of no known lot passing door at t0+at.
+func unassigned(typ, door string, at time.Duration, n int) wire.Event {
+	ev := portal(typ, door, "", at, n)
+	ev.Attrs["unassigned"] = "true"
+	for i := range n {
+		ev.EPCs = append(ev.EPCs, fmt.Sprintf("hex:E2801170000002%02X", i))
+	}
+	return ev
 }
 
 // hold puts a lot on hold.

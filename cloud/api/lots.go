@@ -16,6 +16,9 @@ const (
 	defaultLotReadings = 200
 	maxLotReadings     = 10000
 
+	defaultLotMovements = 200
+	maxLotMovements     = 10000
+
 	defaultDeadLetters = 100
 	maxDeadLetters     = 1000
 )
@@ -26,6 +29,7 @@ type lotDetail struct {
 	Readings   []store.Reading      `json:"readings"`
 	Excursions []store.Excursion    `json:"excursions"`
 	History    []store.StatusChange `json:"history"`
+	Movements  []store.Movement     `json:"movements"` // through dock doors, newest first
 }
 
 // listLots answers GET /api/lots?status=&limit=: lots, most recently seen first.
@@ -49,11 +53,17 @@ func (s *Server) listLots(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, lots)
 }
 
-// getLot answers GET /api/lots/{id}?readings=: a lot with its newest readings, its
-// excursions and its status history. The id is the lot key, percent-encoded in the URL.
+// getLot answers GET /api/lots/{id}?readings=&movements=: a lot with its newest
+// readings, its excursions, its status history and its newest movements through dock
+// doors. The id is the lot key, percent-encoded in the URL.
 func (s *Server) getLot(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("id")
 	n, err := intParam(r, "readings", defaultLotReadings, 0, maxLotReadings)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	nm, err := intParam(r, "movements", defaultLotMovements, 0, maxLotMovements)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -78,6 +88,10 @@ func (s *Server) getLot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.History, err = s.store.LotHistory(ctx, lot.ID); err != nil {
+		s.fail(w, r, fmt.Errorf("lot %q: %w", key, err))
+		return
+	}
+	if d.Movements, err = s.store.LotMovements(ctx, lot.ID, nm); err != nil {
 		s.fail(w, r, fmt.Errorf("lot %q: %w", key, err))
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/gateway/wire"
 )
 
 // errorBody is every error response: {"error": "..."}.
@@ -117,4 +118,38 @@ func enumParam(r *http.Request, name string, allowed ...string) (string, error) 
 		return v, nil
 	}
 	return "", badRequestf("query parameter %q: want one of %s, got %q", name, strings.Join(allowed, ", "), v)
+}
+
+// enumListParam reads the query parameter name as values separated by commas, each one
+// of allowed; nil when absent. A value given twice counts once.
+func enumListParam(r *http.Request, name string, allowed ...string) ([]string, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, v := range strings.Split(raw, ",") {
+		if !slices.Contains(allowed, v) {
+			return nil, badRequestf("query parameter %q: want one or more of %s separated by commas, got %q",
+				name, strings.Join(allowed, ", "), raw)
+		}
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// idParam reads the query parameter name, which must be empty or an id as gateways
+// use them for sites, gateways and locations.
+func idParam(r *http.Request, name string) (string, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return "", nil
+	}
+	if wire.CheckID(name, v) != nil {
+		return "", badRequestf("query parameter %q: want an id of at most %d lower-case letters, digits, '.', '_' or '-' (not first), got %q",
+			name, wire.MaxIDLen, v)
+	}
+	return v, nil
 }

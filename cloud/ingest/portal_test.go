@@ -32,7 +32,7 @@ func eventMsg(t *testing.T, first uint64, evs ...wire.Event) Message {
 
 func receiving(at time.Time, door, inside string, tags int, lots ...string) wire.Event {
 	e := wire.Event{Time: at, Type: "receiving", Location: door, Lots: lots, Direction: "in",
-		EPCs: []string{"urn:epc:id:sgtin:0614141.812345.6789"},
+		EPCs:  []string{"urn:epc:id:sgtin:0614141.812345.6789"},
 		Attrs: map[string]string{"read_point": readPoint, "tags": strconv.Itoa(tags), "unassigned": "0"}}
 	if inside != "" {
 		e.Attrs["inside"] = inside

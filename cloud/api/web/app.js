@@ -1,10 +1,14 @@
-// lotsense QA dashboard: live alerts (Server-Sent Events) and lots, plain JavaScript.
+// lotsense QA dashboard: live alerts (Server-Sent Events), lots and dock-door passes,
+// plain JavaScript.
 // Every piece of data reaches the page through textContent, never innerHTML.
 'use strict';
 
 (function () {
   const ALERTS_SHOWN = 200;
+  const DOCK_EVENTS_SHOWN = 20;
+  const DOCK_LOTS_SHOWN = 5;
   const LOTS_REFRESH_MS = 10000;
+  const MOVEMENTS_SHOWN = 50;
   const READINGS_SHOWN = 50;
   const STREAM_RETRY_MS = 5000;
 
@@ -162,6 +166,68 @@
     }, 100);
   }
 
+  // ---- dock doors ----
+
+  // Labels of a pass's direction ("" is a pallet seen at the door, not passing).
+  function dirLabel(direction) {
+    return direction === 'in' || direction === 'out' ? direction : 'seen';
+  }
+
+  function plural(n, one, many) {
+    return n + ' ' + (n === 1 ? one : many);
+  }
+
+  function lotButton(key) {
+    const b = el('button', 'lot-link', key);
+    b.type = 'button';
+    b.dataset.lot = key;
+    b.addEventListener('click', () => showLot(key, true));
+    return b;
+  }
+
+  // dockSummary says what a portal event means: tags of no known lot stand out.
+  function dockSummary(ev) {
+    const attrs = ev.attrs || {};
+    const tags = Number.parseInt(attrs.tags, 10);
+    const n = Number.isNaN(tags) ? (ev.epcs || []).length : tags;
+    if (attrs.unassigned === 'true') return plural(n, 'unknown tag', 'unknown tags') + ' at ' + ev.location;
+    const inside = attrs.inside;
+    let text;
+    if (ev.type === 'receiving') text = 'Received at ' + ev.location + (inside ? ' into ' + inside : '');
+    else if (ev.type === 'shipping') text = 'Shipped at ' + ev.location + (inside ? ' from ' + inside : '');
+    else text = 'Seen at ' + ev.location;
+    return text + ': ' + plural((ev.lots || []).length, 'lot', 'lots') + ', ' + plural(n, 'tag', 'tags');
+  }
+
+  function dockItem(ev) {
+    const unknown = (ev.attrs || {}).unassigned === 'true';
+    const li = el('li', 'dock-event dir-' + dirLabel(ev.direction) + (unknown ? ' unassigned' : ''));
+    li.dataset.type = ev.type;
+    li.dataset.door = ev.location;
+    li.append(el('span', 'badge dir', dirLabel(ev.direction)), el('span', 'summary', dockSummary(ev)), timeEl('time', ev.time));
+    const lots = ev.lots || [];
+    if (lots.length > 0) {
+      const box = el('span', 'lots');
+      lots.slice(0, DOCK_LOTS_SHOWN).forEach((key) => box.append(lotButton(key)));
+      if (lots.length > DOCK_LOTS_SHOWN) box.append(el('span', 'more', '+' + (lots.length - DOCK_LOTS_SHOWN) + ' more'));
+      li.append(box);
+    }
+    return li;
+  }
+
+  async function refreshDock() {
+    const errBox = byId('dock-error');
+    try {
+      const list = await getJSON('/api/events?type=receiving,shipping,portal_seen&limit=' + DOCK_EVENTS_SHOWN);
+      byId('dock-events').replaceChildren(...list.map(dockItem));
+      byId('dock-events-empty').hidden = list.length > 0;
+      errBox.hidden = true;
+    } catch (e) {
+      errBox.textContent = 'Could not load dock-door events: ' + e.message;
+      errBox.hidden = false;
+    }
+  }
+
   // ---- lot detail ----
 
   function fillTable(id, rows) {
@@ -186,12 +252,24 @@
     return tr;
   }
 
+  function movementRow(m) {
+    const dir = dirLabel(m.direction);
+    const tr = el('tr', 'movement dir-' + dir);
+    let inside = '';
+    if (m.inside && dir === 'in') inside = 'into ' + m.inside;
+    else if (m.inside && dir === 'out') inside = 'from ' + m.inside;
+    tr.append(el('td', 'time', fmtTime(m.time)), el('td', 'door', m.door), el('td', 'direction', dir),
+      el('td', 'inside', inside), el('td', 'num tags', m.tags), el('td', 'read-point', m.read_point || ''));
+    return tr;
+  }
+
   function renderDetail(d) {
     const st = byId('detail-status');
     st.replaceChildren(statusBadge(d.lot.status));
     if (d.lot.status_reason) st.append(' ', el('span', 'reason', d.lot.status_reason));
     st.append(' ', el('span', 'where', joinPlace(d.lot.site, d.lot.location)));
     fillTable('detail-excursions', d.excursions.map(excursionRow));
+    fillTable('detail-movements', (d.movements || []).map(movementRow));
     fillTable('detail-readings', d.readings.map(readingRow));
   }
 
@@ -203,7 +281,8 @@
     panel.hidden = false;
     if (focus) byId('detail-title').focus();
     try {
-      const d = await getJSON('/api/lots/' + encodeURIComponent(id) + '?readings=' + READINGS_SHOWN);
+      const d = await getJSON('/api/lots/' + encodeURIComponent(id) + '?readings=' + READINGS_SHOWN +
+        '&movements=' + MOVEMENTS_SHOWN);
       if (selectedLot === id) renderDetail(d);
     } catch (e) {
       if (selectedLot === id) byId('detail-status').textContent = 'Could not load the lot: ' + e.message;
@@ -233,7 +312,11 @@
     }
     connectStream();
     refreshLots();
-    setInterval(refreshLots, LOTS_REFRESH_MS);
+    refreshDock();
+    setInterval(() => {
+      refreshLots();
+      refreshDock();
+    }, LOTS_REFRESH_MS);
   }
 
   start();
