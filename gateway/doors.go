@@ -44,6 +44,8 @@ type doors struct {
 	sims    []*readerSim
 	file    string // presence file
 
+	stats portal.Stats // as of the last output, for the metrics' increments
+
 	mu     sync.Mutex // guards the status below, read by the local API
 	rstate map[string]*localapi.Reader
 	dstate map[string]*localapi.Door
@@ -189,6 +191,21 @@ func (d *doors) handler(ctx context.Context, reader string) llrp.Handler {
 
 // output applies the movements to the lot binder and stores the events.
 func (d *doors) output(ctx context.Context, out portal.Output) {
+	st := d.portal.Stats()
+	for _, c := range []struct {
+		reason   string
+		now, was uint64
+	}{{"unmapped", st.Unmapped, d.stats.Unmapped}, {"below_floor", st.BelowFloor, d.stats.BelowFloor},
+		{"no_epc", st.NoEPC, d.stats.NoEPC}, {"overflow", st.Overflow, d.stats.Overflow}} {
+		if c.now > c.was {
+			d.g.m.ignored.WithLabelValues(c.reason).Add(float64(c.now - c.was))
+		}
+	}
+	if st.Overflow > d.stats.Overflow {
+		d.g.log.Error("RFID: more tags with open passes than the portal keeps; reads of new tags ignored",
+			"ignored", st.Overflow-d.stats.Overflow, "active", d.portal.Active())
+	}
+	d.stats = st
 	changed := false
 	for _, m := range out.Movements {
 		dir := m.Direction

@@ -18,6 +18,7 @@ type metrics struct {
 	passes     *prometheus.CounterVec // by door and direction (in, out, none)
 	unassigned prometheus.Counter     // passes of tags with no known lot
 	portalEvts prometheus.Counter     // receiving/shipping/portal_seen events stored
+	ignored    *prometheus.CounterVec // tag reads the portal ignored, by reason
 	restamped  prometheus.Counter     // tag reads whose reader clock was off, stamped by ours
 
 	lotMapsRefused prometheus.Counter // lot maps (or entries of them) from the cloud refused
@@ -68,7 +69,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		for _, col := range []any{m.outbox.Appended, m.outbox.Commits, m.outbox.CommitSeconds, m.outbox.Full,
 			m.outbox.Pending, m.outbox.PendingBytes, m.outbox.MappingsTamed, m.publish.Messages, m.publish.Records, m.publish.Dropped,
 			m.publish.Reconnects, m.publish.Inflight, m.publish.AckSeconds, m.polls, m.dropped,
-			m.tagReads, m.passes, m.unassigned, m.portalEvts, m.restamped, m.lotMapsRefused} {
+			m.tagReads, m.passes, m.unassigned, m.portalEvts, m.ignored, m.restamped, m.lotMapsRefused} {
 			reg.MustRegister(col.(prometheus.Collector))
 		}
 	}

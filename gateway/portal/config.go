@@ -22,6 +22,9 @@ const (
 	DefaultGroupWindow = 5 * time.Second
 	// MaxTopN bounds Config.TopN, the number of strongest reads averaged per door.
 	MaxTopN = 8
+	// DefaultMaxActive bounds the tags with an open pass (about 200 bytes each): far
+	// beyond any real dock door, it keeps a reader gone haywire from exhausting memory.
+	DefaultMaxActive = 100_000
 )
 
 // Errors returned (wrapped, with the door and field concerned) by Door.Validate and New.
@@ -42,6 +45,7 @@ var (
 	ErrBadTopN        = errors.New("top_n out of range")
 	ErrBadGroupWindow = errors.New("group_window must not be negative")
 	ErrSharedAntenna  = errors.New("reader antenna belongs to two doors")
+	ErrBadMaxActive   = errors.New("max_active must not be negative")
 )
 
 const errValidateWrapped = "portal: door %q: %w"
@@ -155,6 +159,10 @@ type Config struct {
 	Lots Lots `yaml:"-"`
 	// FormatEPC formats an EPC for movements and events; nil: upper-case hex.
 	FormatEPC func(epc []byte) string `yaml:"-"`
+	// MaxActive bounds the tags with an open pass; 0: DefaultMaxActive. Once reached, a
+	// read of a new tag first ends the passes that are over as of its time, and is
+	// counted in Stats.Overflow and ignored if none were.
+	MaxActive int `yaml:"max_active"`
 }
 
 // Validate checks every door and the portal-wide settings.
@@ -167,6 +175,9 @@ func (c *Config) Validate() error {
 	}
 	if c.GroupWindow < 0 {
 		return fmt.Errorf("portal: %v: %w", c.GroupWindow, ErrBadGroupWindow)
+	}
+	if c.MaxActive < 0 {
+		return fmt.Errorf("portal: max_active %d: %w", c.MaxActive, ErrBadMaxActive)
 	}
 	ids := make(map[string]bool, len(c.Doors))
 	owner := make(map[antKey]string)

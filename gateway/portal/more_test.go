@@ -135,3 +135,29 @@ func TestReadDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations per %d reads", allocs, len(reads))
 	}
 }
+
+// A reader reporting ever new tags cannot grow the portal without bound: beyond
+// MaxActive open passes, reads of new tags are counted and ignored until passes end;
+// tags already open keep their passes.
+func TestMaxActive(t *testing.T) {
+	p, err := New(Config{Doors: []Door{testDoor("dockA", "rA")}, MaxActive: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		p.Read(&drivers.TagRead{Reader: "rA", Antenna: antOut, EPC: epc(i), Time: t0, RSSI: -50})
+	}
+	p.Read(&drivers.TagRead{Reader: "rA", Antenna: antIn, EPC: epc(1), Time: t0.Add(time.Second), RSSI: -50})
+	if st := p.Stats(); p.Active() != 3 || st.Overflow != 2 {
+		t.Fatalf("active %d, stats %+v; want 3 open, 2 overflowed", p.Active(), st)
+	}
+	// Once the open passes are over (as of a later read's time), new tags fit again.
+	p.Read(&drivers.TagRead{Reader: "rA", Antenna: antOut, EPC: epc(9), Time: t0.Add(time.Minute), RSSI: -50})
+	out := p.Drain()
+	if st := p.Stats(); st.Overflow != 2 || len(out.Movements) != 4 || out.Movements[2].EPC != hexOf(epc(1)) || out.Movements[2].Direction != DirIn {
+		t.Fatalf("stats %+v, movements %+v", st, out.Movements)
+	}
+	if _, err := New(Config{Doors: []Door{testDoor("dockA", "rA")}, MaxActive: -1}); !errors.Is(err, ErrBadMaxActive) {
+		t.Fatalf("MaxActive -1: %v", err)
+	}
+}

@@ -23,6 +23,7 @@ type Stats struct {
 	Suppressed uint64 // door passes dropped because another door read the tag stronger
 	Unassigned uint64 // passes of tags with no known lot
 	Events     uint64 // events emitted
+	Overflow   uint64 // reads of new tags ignored because MaxActive tags had open passes
 }
 
 // Output is what a Flush produced. The caller owns the slices.
@@ -53,6 +54,7 @@ type Portal struct {
 	long      map[string]*tag
 	free      []*tag
 	topN      int
+	maxActive int
 	window    int64
 	lots      Lots
 	format    func([]byte) string
@@ -72,6 +74,7 @@ func New(cfg Config) (*Portal, error) {
 		tags:      make(map[[epc96]byte]*tag),
 		long:      make(map[string]*tag),
 		topN:      max(cfg.TopN, 1),
+		maxActive: cfg.MaxActive,
 		window:    int64(cfg.GroupWindow),
 		lots:      cfg.Lots,
 		format:    cfg.FormatEPC,
@@ -79,6 +82,9 @@ func New(cfg Config) (*Portal, error) {
 	}
 	if p.window == 0 {
 		p.window = int64(DefaultGroupWindow)
+	}
+	if p.maxActive == 0 {
+		p.maxActive = DefaultMaxActive
 	}
 	if p.format == nil {
 		p.format = hexEPC
@@ -127,6 +133,13 @@ func (p *Portal) Read(r *drivers.TagRead) {
 		tg = nil
 	}
 	if tg == nil {
+		if p.Active() >= p.maxActive {
+			p.sweep(t)
+			if p.Active() >= p.maxActive {
+				p.stats.Overflow++
+				return
+			}
+		}
 		tg = p.insert(r.EPC)
 	}
 	count := max(int(r.Count), 1)
