@@ -8,7 +8,9 @@ import (
 	"github.com/lotsense/lotsense/gateway/wire"
 )
 
-// events stores an event batch, each (outbox, seq) once.
+// events stores an event batch, each (outbox, seq) once; an event stored for the
+// first time then acts: a sensor_offline raises an alert, a dock-door pass moves its
+// lots (portalEvent).
 func (b *txBatch) events(ctx context.Context, eb *wire.EventBatch) error {
 	src, err := b.tx.Source(ctx, eb.Site, eb.Gateway, eb.Epoch, b.in.now())
 	if err != nil {
