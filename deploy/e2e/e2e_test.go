@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -245,6 +246,7 @@ func checkOutcome(t *testing.T, ctx context.Context, api string, accepted int64)
 	if !slices.Equal(alerted, []string{lotA1, lotA2}) {
 		t.Errorf("excursion alerts for %v, want one each for %s and %s", alerted, lotA1, lotA2)
 	}
+	checkDockDoor(t, ctx, api)
 	var dead []apiDeadLetter
 	if err := getJSON(ctx, api+"/api/deadletters", &dead); err != nil {
 		t.Fatal(err)
@@ -306,5 +308,59 @@ func checkAlertStream(t *testing.T, api string) {
 	}
 	if len(lots) != 2 {
 		t.Fatalf("alert stream carried excursions for %v, want both cold room 1 lots", lots)
+	}
+}
+
+// checkDockDoor asserts what the demo's dock door did, as the cloud tells it: DEMO-B2's
+// pallet (24 cases and the pallet label) was received into cold room 2 and shipped
+// again, turn by turn, and the pallet of unknown tags is on record as unassigned.
+func checkDockDoor(t *testing.T, ctx context.Context, api string) {
+	t.Helper()
+	const lotB2 = "(01)09506000134383(10)DEMO-B2"
+	var d struct {
+		Movements []struct {
+			Type, Door, Inside, Direction string
+			ReadPoint                     string `json:"read_point"`
+			Tags                          int
+		}
+	}
+	if err := getJSON(ctx, api+"/api/lots/"+url.PathEscape(lotB2)+"?readings=0&movements=1000", &d); err != nil {
+		t.Fatal(err)
+	}
+	in, out := 0, 0
+	for i, m := range d.Movements { // newest first
+		switch {
+		case m.Door != "dock-1" || m.Inside != "cold-room-2" || m.Tags != 25:
+			t.Errorf("movement %d of %s: %+v, want dock-1 into/from cold-room-2 with 25 tags", i, lotB2, m)
+		case m.Type == "receiving" && m.Direction == "in":
+			in++
+		case m.Type == "shipping" && m.Direction == "out":
+			out++
+		default:
+			t.Errorf("movement %d of %s: %+v", i, lotB2, m)
+		}
+		if i > 0 && m.Type == d.Movements[i-1].Type {
+			t.Errorf("movements %d and %d of %s are both %s: a pallet received twice without shipping", i-1, i, lotB2, m.Type)
+		}
+	}
+	if in == 0 || out == 0 {
+		t.Errorf("%s: %d receivings and %d shipments at dock-1, want both", lotB2, in, out)
+	}
+	var events []struct {
+		Location string
+		EPCs     []string
+		Attrs    map[string]string
+	}
+	if err := getJSON(ctx, api+"/api/events?type=receiving&location=dock-1&limit=1000", &events); err != nil {
+		t.Fatal(err)
+	}
+	unknown := 0
+	for _, e := range events {
+		if e.Attrs["unassigned"] == "true" && len(e.EPCs) == 3 {
+			unknown++
+		}
+	}
+	if unknown == 0 {
+		t.Errorf("no receiving of the 3 unknown tags at dock-1 among %d receivings", len(events))
 	}
 }
