@@ -24,6 +24,9 @@ var (
 	ErrSilent = errors.New("llrp: reader silent")
 	// ErrClosedByReader means the reader announced ConnectionCloseEvent or closed the stream.
 	ErrClosedByReader = errors.New("llrp: connection closed by the reader")
+	// ErrUnsupportedOption means the options ask for something the reader's capabilities
+	// do not offer (a transmit power index not in its table, an antenna it does not have).
+	ErrUnsupportedOption = errors.New("llrp: option not supported by the reader")
 )
 
 // Options configure a reader connection. Zero values take the defaults noted.
@@ -47,6 +50,10 @@ type Options struct {
 	// OnState, when set, is called by Run from its goroutine: connected true once a
 	// connection is set up, false with the error when it is lost or a dial fails.
 	OnState func(connected bool, err error)
+	// OnCapabilities, when set, is called by Dial (on its goroutine) with what the
+	// reader said in GET_READER_CAPABILITIES_RESPONSE, before the options are checked
+	// against it: also when that check then fails the Dial.
+	OnCapabilities func(Capabilities)
 
 	Logger *slog.Logger     // default slog.Default()
 	Now    func() time.Time // TagRead time when the reader sent none; default time.Now
@@ -97,14 +104,17 @@ type Conn struct {
 	id   uint32
 	log  *slog.Logger
 	wbuf []byte
+	caps Capabilities
 
 	pending [][]drivers.TagRead // reports that came during setup, for Serve's handler
 }
 
 // Dial connects to the reader, waits for its ConnectionAttemptEvent and sets it up:
-// GET_READER_CAPABILITIES, SET_READER_CONFIG (keepalive and report spec),
-// DELETE_ROSPEC (all), ADD_, ENABLE_ and START_ROSPEC, each checked. A reader that has
-// another client returns an error wrapping ErrAnotherClient.
+// GET_READER_CAPABILITIES (decoded and kept, see Capabilities; the options are checked
+// against it), SET_READER_CONFIG (keepalive and report spec), DELETE_ROSPEC (all),
+// ADD_, ENABLE_ and START_ROSPEC, each checked. A reader that has another client
+// returns an error wrapping ErrAnotherClient; options the reader cannot honour, one
+// wrapping ErrUnsupportedOption.
 func Dial(ctx context.Context, opts Options) (*Conn, error) {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
@@ -127,9 +137,12 @@ func Dial(ctx context.Context, opts Options) (*Conn, error) {
 	return c, nil
 }
 
-// setup runs the connection handshake and the ROSpec setup.
+// setup runs the connection handshake, reads the capabilities and sets up the ROSpec.
 func (c *Conn) setup() error {
 	if err := c.awaitConnected(); err != nil {
+		return err
+	}
+	if err := c.readCapabilities(); err != nil {
 		return err
 	}
 	report := &ReportSpec{Trigger: ReportNTagsOrAISpec, N: c.opts.ReportEvery, Content: SelectPortal}
@@ -137,7 +150,6 @@ func (c *Conn) setup() error {
 		typ  uint16
 		body []byte
 	}{
-		{MsgGetReaderCapabilities, AppendGetReaderCapabilities(nil, 0)},
 		{MsgSetReaderConfig, AppendSetReaderConfig(nil, ReaderConfig{Keepalive: c.opts.Keepalive, Report: report})},
 		{MsgDeleteROSpec, AppendROSpecID(nil, 0)},
 		{MsgAddROSpec, AppendROSpec(nil, ROSpec{ID: c.opts.ROSpecID, Antennas: c.opts.Antennas,
@@ -146,7 +158,7 @@ func (c *Conn) setup() error {
 		{MsgStartROSpec, AppendROSpecID(nil, c.opts.ROSpecID)},
 	}
 	for _, s := range steps {
-		if err := c.call(s.typ, s.body); err != nil {
+		if _, err := c.call(s.typ, s.body); err != nil {
 			return err
 		}
 	}
@@ -183,29 +195,30 @@ func (c *Conn) awaitConnected() error {
 }
 
 // call sends one request and reads frames, handling KEEPALIVE and events, until its
-// response; the response's LLRPStatus decides the error.
-func (c *Conn) call(typ uint16, body []byte) error {
+// response; the response's LLRPStatus decides the error. The response body it returns
+// is valid until the next read from the connection.
+func (c *Conn) call(typ uint16, body []byte) ([]byte, error) {
 	id, err := c.send(typ, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want := uint16(typ + 10)
 	for {
 		f, err := c.dec.Next()
 		if err != nil {
-			return fmt.Errorf("llrp: waiting for %s: %w", MessageType(want), err)
+			return nil, fmt.Errorf("llrp: waiting for %s: %w", MessageType(want), err)
 		}
 		switch {
 		case f.Type == want:
 			if err := ResponseStatus(f.Body); err != nil {
-				return fmt.Errorf("llrp: %s: %w", MessageType(typ), err)
+				return nil, fmt.Errorf("llrp: %s: %w", MessageType(typ), err)
 			}
-			return nil
+			return f.Body, nil
 		case f.Type == MsgErrorMessage && f.ID == id:
-			return fmt.Errorf("llrp: %s refused: ERROR_MESSAGE: %w", MessageType(typ), ResponseStatus(f.Body))
+			return nil, fmt.Errorf("llrp: %s refused: ERROR_MESSAGE: %w", MessageType(typ), ResponseStatus(f.Body))
 		}
 		if err := c.handle(f, nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 }
@@ -221,8 +234,12 @@ func (c *Conn) send(typ uint16, body []byte) (uint32, error) {
 	return c.id, nil
 }
 
-// Close closes the TCP connection without CLOSE_CONNECTION (Serve sends it when its
-// context ends).
+// Capabilities returns what the reader said about itself during Dial. Its slices are
+// shared: do not modify them.
+func (c *Conn) Capabilities() Capabilities { return c.caps }
+
+// Close closes the TCP connection without CLOSE_CONNECTION (Shutdown sends it; Serve
+// does when its context ends).
 func (c *Conn) Close() error {
 	if err := c.nc.Close(); err != nil {
 		return fmt.Errorf("llrp: close: %w", err)

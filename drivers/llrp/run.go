@@ -12,8 +12,10 @@ import (
 // exponential backoff with jitter between Options.MinBackoff and MaxBackoff, redoing the
 // ROSpec setup. It returns nil when ctx ends (after CLOSE_CONNECTION), or an error
 // wrapping ErrAnotherClient when the very first connection is refused because another
-// client holds the reader; once connected, such refusals are retried (the reader may
-// still hold our previous, dead connection).
+// client holds the reader, or one wrapping ErrUnsupportedOption when the first reader
+// it reaches cannot honour the options (retrying would not change that); once
+// connected, such refusals are retried (the reader may still hold our previous, dead
+// connection, or have been swapped).
 func Run(ctx context.Context, opts Options, h Handler) error {
 	opts = opts.withDefaults()
 	log := opts.Logger.With("reader", opts.Reader, "addr", opts.Address)
@@ -30,7 +32,7 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 			return nil
 		}
 		opts.state(false, err)
-		if !connected && errors.Is(err, ErrAnotherClient) {
+		if !connected && (errors.Is(err, ErrAnotherClient) || errors.Is(err, ErrUnsupportedOption)) {
 			return err
 		}
 		d := Backoff(attempt, opts.MinBackoff, opts.MaxBackoff)

@@ -20,10 +20,13 @@ import (
 // (after which the stream cannot be resynchronised).
 func (c *Conn) Serve(ctx context.Context, h Handler) error {
 	var mu sync.Mutex // orders the ctx watcher against arming the read deadline
+	closing := false  // set under mu once Shutdown owns the deadlines
 	stop := context.AfterFunc(ctx, func() {
 		mu.Lock()
 		defer mu.Unlock()
-		_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+		if !closing {
+			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+		}
 	})
 	defer stop()
 	if h == nil {
@@ -55,7 +58,15 @@ func (c *Conn) Serve(ctx context.Context, h Handler) error {
 			return c.readError(err)
 		}
 	}
-	return c.closeGracefully()
+	mu.Lock()
+	closing = true
+	mu.Unlock()
+	if err := c.Shutdown(context.Background()); err != nil {
+		c.log.Warn("llrp: connection closed without CLOSE_CONNECTION_RESPONSE", "err", err)
+	} else {
+		c.log.Info("llrp: connection closed")
+	}
+	return nil
 }
 
 // readError names why the read loop ended.
@@ -126,26 +137,32 @@ func (c *Conn) event(f Frame) error {
 	return nil
 }
 
-// closeGracefully sends CLOSE_CONNECTION, waits up to CloseWait for the response
-// (answering nothing else), then closes the socket.
-func (c *Conn) closeGracefully() error {
+// Shutdown ends the connection the way LLRP asks: it sends CLOSE_CONNECTION, waits
+// for CLOSE_CONNECTION_RESPONSE until ctx ends or Options.CloseWait has passed
+// (dropping any report or event that comes meanwhile), and closes the socket. The
+// connection is closed whatever the error says (no response, a refusal). Serve calls it
+// when its context ends; call it yourself only on a Conn nobody is serving.
+func (c *Conn) Shutdown(ctx context.Context) error {
 	defer c.nc.Close()
 	if _, err := c.send(MsgCloseConnection, nil); err != nil {
-		c.log.Warn("llrp: CLOSE_CONNECTION not sent", "err", err)
-		return nil
+		return err
 	}
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.opts.CloseWait))
+	deadline := time.Now().Add(c.opts.CloseWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = c.nc.SetReadDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
 	for {
 		f, err := c.dec.Next()
 		if err != nil {
-			c.log.Warn("llrp: no CLOSE_CONNECTION_RESPONSE", "err", err)
-			return nil
+			return fmt.Errorf("llrp: waiting for %s: %w", MessageType(MsgCloseConnectionResponse), err)
 		}
 		if f.Type == MsgCloseConnectionResponse {
 			if err := ResponseStatus(f.Body); err != nil {
-				c.log.Warn("llrp: CLOSE_CONNECTION refused", "err", err)
+				return fmt.Errorf("llrp: %s: %w", MessageType(MsgCloseConnection), err)
 			}
-			c.log.Info("llrp: connection closed")
 			return nil
 		}
 	}

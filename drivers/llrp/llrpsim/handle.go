@@ -6,9 +6,6 @@ import (
 	"github.com/lotsense/lotsense/drivers/llrp"
 )
 
-// paramGeneralDeviceCapabilities is the GeneralDeviceCapabilities TLV type.
-const paramGeneralDeviceCapabilities = 137
-
 // handle answers one client message; false ends the connection.
 func (s *session) handle(f llrp.Frame) bool {
 	var code llrp.StatusCode
@@ -17,7 +14,7 @@ func (s *session) handle(f llrp.Frame) bool {
 	switch f.Type {
 	case llrp.MsgGetReaderCapabilities:
 		body := llrp.AppendStatus(nil, llrp.StatusSuccess, "")
-		_ = s.reply(resp, f.ID, appendCapabilities(body))
+		_ = s.reply(resp, f.ID, llrp.AppendCapabilities(body, *s.r.opts.Capabilities))
 		return true
 	case llrp.MsgSetReaderConfig:
 		code, desc = s.setConfig(f.Body)
@@ -30,6 +27,7 @@ func (s *session) handle(f llrp.Frame) bool {
 		return true
 	case llrp.MsgCloseConnection:
 		s.r.count(func(st *Stats) { st.CloseConnections++ })
+		s.r.detach(s) // free for the next client before it learns this one is done
 		_ = s.reply(llrp.MsgCloseConnectionResponse, f.ID, llrp.AppendStatus(nil, llrp.StatusSuccess, ""))
 		return false
 	default:
@@ -40,23 +38,6 @@ func (s *session) handle(f llrp.Frame) bool {
 	_ = s.reply(resp, f.ID, llrp.AppendStatus(nil, code, desc))
 	s.kick() // after the response: a started ROSpec plays queued passes
 	return true
-}
-
-// appendCapabilities appends a GeneralDeviceCapabilities with its fixed fields only:
-// 4 antennas, UTC clock, manufacturer 0, model 0, firmware "llrpsim".
-func appendCapabilities(dst []byte) []byte {
-	const fw = "llrpsim"
-	at := len(dst)
-	dst = binary.BigEndian.AppendUint16(dst, paramGeneralDeviceCapabilities)
-	dst = binary.BigEndian.AppendUint16(dst, 0) // length, set below
-	dst = binary.BigEndian.AppendUint16(dst, 4)
-	dst = binary.BigEndian.AppendUint16(dst, 0x4000) // HasUTCClockCapability
-	dst = binary.BigEndian.AppendUint32(dst, 0)
-	dst = binary.BigEndian.AppendUint32(dst, 0)
-	dst = binary.BigEndian.AppendUint16(dst, uint16(len(fw)))
-	dst = append(dst, fw...)
-	binary.BigEndian.PutUint16(dst[at+2:], uint16(len(dst)-at))
-	return dst
 }
 
 // setConfig applies SET_READER_CONFIG: keepalive period and default report spec.

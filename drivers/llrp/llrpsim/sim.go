@@ -15,6 +15,8 @@ import (
 type Options struct {
 	Clock  func() time.Time // FirstSeenTimestampUTC of played reads; default time.Now
 	Logger *slog.Logger     // default slog.Default()
+	// Capabilities answer GET_READER_CAPABILITIES; default DefaultCapabilities().
+	Capabilities *llrp.Capabilities
 }
 
 // Stats counts what the emulator saw, for test assertions.
@@ -50,6 +52,11 @@ func Start(opts Options) (*Reader, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	caps := DefaultCapabilities()
+	if opts.Capabilities != nil {
+		caps = *opts.Capabilities
+	}
+	opts.Capabilities = &caps
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("llrpsim: listen: %w", err)
