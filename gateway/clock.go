@@ -33,6 +33,11 @@ func (c *Clock) Now() time.Time {
 	return c.origin.Add(time.Duration(float64(time.Since(c.realStart)) * c.speed))
 }
 
+// Scaled converts a real duration to the clock time that passes meanwhile.
+func (c *Clock) Scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * c.speed)
+}
+
 // Real converts a duration of clock time to the real time it takes.
 func (c *Clock) Real(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / c.speed)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,12 +16,17 @@ import (
 	"github.com/lotsense/lotsense/gateway/localapi"
 	"github.com/lotsense/lotsense/gateway/outbox"
 	"github.com/lotsense/lotsense/gateway/portal"
+	"github.com/lotsense/lotsense/gateway/wire"
 )
 
 // Portal timing of the gateway.
 const (
 	// portalTick is how often ended passes are collected (gateway clock, real time).
 	portalTick = 250 * time.Millisecond
+	// portalLag is how far behind the clock passes are ended (real time): reads still on
+	// their way from a reader (in its report, a TCP buffer, the channel) must not find
+	// their pass already ended and split it in two.
+	portalLag = 500 * time.Millisecond
 	// maxReaderSkew: a reader whose timestamps are further than this from the gateway's
 	// clock would end passes too early or too late; its reads get the gateway's time.
 	maxReaderSkew = 2 * time.Second
@@ -133,24 +139,29 @@ func (d *doors) run(ctx context.Context) {
 				d.portal.Read(&batch[i])
 			}
 		case <-tick.C:
-			d.output(ctx, d.portal.Flush(d.g.clock.Now()))
+			d.readPending()
+			d.output(ctx, d.portal.Flush(d.g.clock.Now().Add(-d.g.clock.Scaled(portalLag))))
 		case <-ctx.Done():
 			wg.Wait() // readers send CLOSE_CONNECTION; their last reports are in d.reads
-			for {
-				select {
-				case batch := <-d.reads:
-					for i := range batch {
-						d.portal.Read(&batch[i])
-					}
-					continue
-				default:
-				}
-				break
-			}
+			d.readPending()
 			// Passes still open end now, so no pallet that went through is forgotten.
 			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			d.output(stop, d.portal.Drain())
 			cancel()
+			return
+		}
+	}
+}
+
+// readPending gives the portal every batch waiting in the channel.
+func (d *doors) readPending() {
+	for {
+		select {
+		case batch := <-d.reads:
+			for i := range batch {
+				d.portal.Read(&batch[i])
+			}
+		default:
 			return
 		}
 	}
@@ -235,6 +246,7 @@ func (d *doors) output(ctx context.Context, out portal.Output) {
 			changed = true
 		}
 	}
+	d.heldLeaving(ctx, out.Movements)
 	if changed {
 		if err := d.g.binder.Save(d.file); err != nil {
 			d.g.log.Error("lot presence not saved: after a restart the rooms start from their configured lots", "err", err)
@@ -312,4 +324,50 @@ func (d *doors) status() ([]localapi.Reader, []localapi.Door) {
 		ds = append(ds, st)
 	}
 	return rs, ds
+}
+
+// AlarmHeldLotShipped is the alarm kind of a lot on hold leaving through a dock door
+// (or scanned at a shipping station).
+const AlarmHeldLotShipped = "held_lot_shipped"
+
+// heldLeaving raises one critical alarm per door for the lots on hold among the tags that
+// just went out through it, from the hold list on disk: it works without a network.
+func (d *doors) heldLeaving(ctx context.Context, moves []portal.Movement) {
+	type leaving struct {
+		lots []string
+		tags int
+		last time.Time
+	}
+	byDoor := map[string]*leaving{}
+	var order []string
+	for _, m := range moves {
+		if m.Direction != portal.DirOut {
+			continue
+		}
+		held := d.g.holds.AnyHeld(m.Lots)
+		if len(held) == 0 {
+			continue
+		}
+		l := byDoor[m.Door]
+		if l == nil {
+			l = &leaving{}
+			byDoor[m.Door] = l
+			order = append(order, m.Door)
+		}
+		for _, lot := range held {
+			if !slices.Contains(l.lots, lot) {
+				l.lots = append(l.lots, lot)
+			}
+		}
+		l.tags++
+		l.last = m.Last
+	}
+	for _, door := range order {
+		l := byDoor[door]
+		slices.Sort(l.lots)
+		msg := fmt.Sprintf("%d tag(s) of %d lot(s) on hold left through %s: %s", l.tags, len(l.lots), door, strings.Join(l.lots, ", "))
+		d.g.m.heldMoving.Inc()
+		d.g.raiseAlarm(ctx, wire.Alarm{Time: l.last, Kind: AlarmHeldLotShipped, State: "raised", Severity: "critical",
+			Location: door, Lots: l.lots, Message: msg})
+	}
 }

@@ -46,6 +46,7 @@ type gw struct {
 	sensors []*sensorRun
 	tags    *TagLots
 	lotMap  lotMaps
+	holds   Holds
 	doors   *doors // nil without dock doors
 	m       *metrics
 	api     *localapi.Server
@@ -77,6 +78,7 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 		return err
 	}
 	g.loadLotMap()
+	g.loadHolds()
 	if g.doors, err = g.newDoors(g.tags); err != nil {
 		return err
 	}

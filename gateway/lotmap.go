@@ -11,6 +11,7 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lotsense/lotsense/drivers/gs1"
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
@@ -28,20 +29,27 @@ type lotMaps struct {
 	version uint64 // of the lot map applied; 0: none yet
 }
 
-// subscribeDown subscribes to the gateway's down topics on a new connection.
+// subscribeDown subscribes to the gateway's retained down topics on a new connection:
+// the lot map and the hold list.
 func (g *gw) subscribeDown(c publish.Client) error {
-	topic := wire.Topic(g.cfg.Site, g.cfg.Gateway, wire.KindLotMap)
-	t := c.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) {
-		if err := g.applyLotMap(m.Payload(), true); err != nil {
-			g.m.lotMapsRefused.Inc()
-			g.log.Warn("lot map from the cloud refused; the previous one stays in force", "topic", m.Topic(), "err", err)
+	for _, d := range []struct {
+		kind    wire.Kind
+		apply   func([]byte, bool) error
+		refused prometheus.Counter
+	}{{wire.KindLotMap, g.applyLotMap, g.m.lotMapsRefused}, {wire.KindHolds, g.applyHolds, g.m.holdsRefused}} {
+		topic := wire.Topic(g.cfg.Site, g.cfg.Gateway, d.kind)
+		t := c.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) {
+			if err := d.apply(m.Payload(), true); err != nil {
+				d.refused.Inc()
+				g.log.Warn("message from the cloud refused; the previous one stays in force", "topic", m.Topic(), "err", err)
+			}
+		})
+		if !t.WaitTimeout(10 * time.Second) {
+			return fmt.Errorf("gateway: no SUBACK for %s within 10s", topic)
 		}
-	})
-	if !t.WaitTimeout(10 * time.Second) {
-		return fmt.Errorf("gateway: no SUBACK for %s within 10s", topic)
-	}
-	if err := t.Error(); err != nil {
-		return fmt.Errorf("gateway: subscribe %s: %w", topic, err)
+		if err := t.Error(); err != nil {
+			return fmt.Errorf("gateway: subscribe %s: %w", topic, err)
+		}
 	}
 	return nil
 }
