@@ -9,8 +9,10 @@ type Reader struct {
 	// Antennas the ROSpec inventories, 1 to 65535 each; default: those the doors map for
 	// this reader, sorted. When given, it must hold every antenna the doors map.
 	Antennas []uint16 `yaml:"antennas"`
-	// TransmitPower is an index into the reader's TransmitPowerLevelTable (see
-	// `lotsense-gateway probe`); 0, the default, keeps the reader's own setting.
+	// TransmitPower is an index into the reader's TransmitPowerLevelTable, which
+	// `lotsense-gateway probe -config FILE READER_ID` prints (index → dBm); 0, the
+	// default, keeps the reader's own setting. An index the reader's table lacks (or an
+	// antenna above the reader's count) is refused when the gateway connects.
 	TransmitPower uint16 `yaml:"transmit_power"`
 	// ReportEvery: the reader sends a report every N tag reads; default 1 (lowest
 	// latency), 1 to 65535.

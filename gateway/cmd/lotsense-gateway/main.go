@@ -23,6 +23,8 @@ Usage:
   lotsense-gateway run -config FILE [flags]    run the gateway
   lotsense-gateway status [-api ADDR] [-json]  show a running gateway's state (from its local API)
   lotsense-gateway config check FILE...        check configuration files, report every problem
+  lotsense-gateway probe -config FILE ID       read one sensor once, or show an RFID reader's
+                                               capabilities (transmit power table) as JSON
   lotsense-gateway epc decode HEX...           decode RFID EPCs to URIs and GS1 element strings (JSON lines)
   lotsense-gateway epc encode URN...           encode EPC pure identity or tag URIs to hex (JSON lines)
   lotsense-gateway version                     print the version
@@ -48,7 +50,7 @@ func main() {
 	case "epc":
 		err = epcCmd(args, os.Stdout)
 	case "probe":
-		err = probeCmd(ctx, args)
+		err = probeCmd(ctx, args, os.Stdout)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
