@@ -34,7 +34,7 @@ type Options struct {
 	Address       string   // host or host:port; port 5084 when missing
 	Reader        string   // reader id put in every TagRead
 	Antennas      []uint16 // antennas the ROSpec inventories; empty = all
-	TransmitPower uint16   // TransmitPowerLevelTable index; 0 = reader's setting
+	TransmitPower uint16   // TransmitPowerLevelTable index (checked by Dial); 0 = reader's setting
 	// ReportEvery: an RO_ACCESS_REPORT every N tag reads; default 1. (The AISpec has a
 	// Null stop trigger, so "at the end of the AISpec" would be never.)
 	ReportEvery uint16
