@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/lotsense/lotsense/drivers"
 	"github.com/lotsense/lotsense/drivers/llrp"
+	fwconfig "github.com/lotsense/lotsense/firmware-config"
 	"github.com/lotsense/lotsense/gateway/localapi"
 	"github.com/lotsense/lotsense/gateway/outbox"
 	"github.com/lotsense/lotsense/gateway/portal"
@@ -89,8 +91,8 @@ func (g *gw) newDoors(tags *TagLots) (*doors, error) {
 	}
 	for i := range g.cfg.Readers {
 		r := &g.cfg.Readers[i]
-		opts := llrp.Options{Address: r.Address, Reader: r.ID, Antennas: r.Antennas, TransmitPower: r.TransmitPower,
-			ReportEvery: r.ReportEvery, Keepalive: r.Keepalive.Duration, Logger: g.log, Now: g.clock.Now}
+		opts := readerOptions(r, g.log)
+		opts.Now = g.clock.Now
 		if r.Simulate != nil {
 			sim, err := g.startReaderSim(r)
 			if err != nil {
@@ -370,4 +372,10 @@ func (d *doors) heldLeaving(ctx context.Context, moves []portal.Movement) {
 		d.g.raiseAlarm(ctx, wire.Alarm{Time: l.last, Kind: AlarmHeldLotShipped, State: "raised", Severity: "critical",
 			Location: door, Lots: l.lots, Message: msg})
 	}
+}
+
+// readerOptions are the LLRP connection options of a configured reader.
+func readerOptions(r *fwconfig.Reader, log *slog.Logger) llrp.Options {
+	return llrp.Options{Address: r.Address, Reader: r.ID, Antennas: r.Antennas, TransmitPower: r.TransmitPower,
+		ReportEvery: r.ReportEvery, Keepalive: r.Keepalive.Duration, Logger: log}
 }

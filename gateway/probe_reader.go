@@ -61,8 +61,7 @@ func ProbeReader(ctx context.Context, cfg *fwconfig.Config, id string) (*ReaderP
 		return nil, fmt.Errorf("gateway: no reader %q in %s", id, cfg.File())
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	opts := llrp.Options{Address: r.Address, Reader: r.ID, Antennas: r.Antennas, TransmitPower: r.TransmitPower,
-		ReportEvery: r.ReportEvery, Keepalive: r.Keepalive.Duration, Logger: quiet}
+	opts := readerOptions(r, quiet)
 	if r.Simulate != nil {
 		sim, err := llrpsim.Start(llrpsim.Options{Logger: quiet})
 		if err != nil {
