@@ -19,6 +19,9 @@ import (
 //     file or the lot map changes.
 //   - the lots of the tags that came in through a dock door into it (Arrive) and have
 //     not gone out again (Depart): a lot is present while at least one of its tags is.
+//     Scanned items with an identity (an SSCC, a serialised case) count as tags too.
+//   - the lots counted in by scans of case labels without an identity (Adjust): a lot is
+//     present while its count is above zero.
 //
 // The tag part survives restarts in a small JSON file (Save/Load), so a gateway that
 // reboots still attaches readings to the pallets that are in the room.
@@ -26,12 +29,14 @@ type Binder struct {
 	mu       sync.RWMutex
 	standing map[string][]string            // location → lots
 	tags     map[string]map[string][]string // location → tag (EPC URI) → its lots
+	counts   map[string]map[string]int      // location → lot → units counted in by scans
 	lots     map[string][]string            // location → union, rebuilt on change
 }
 
 // NewBinder returns a binder with the standing lots of each location.
 func NewBinder(lots map[string][]string) *Binder {
-	b := &Binder{standing: map[string][]string{}, tags: map[string]map[string][]string{}, lots: map[string][]string{}}
+	b := &Binder{standing: map[string][]string{}, tags: map[string]map[string][]string{},
+		counts: map[string]map[string]int{}, lots: map[string][]string{}}
 	for loc, l := range lots {
 		b.Set(loc, l)
 	}
@@ -77,6 +82,27 @@ func (b *Binder) Depart(tag string) {
 	b.remove(tag)
 }
 
+// Adjust adds n (negative: takes) units of lot at location, counted by scans of labels
+// that name a lot but no single item; the count never goes below zero.
+func (b *Binder) Adjust(location, lot string, n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.counts[location]
+	if c == nil {
+		if n <= 0 {
+			return
+		}
+		c = map[string]int{}
+		b.counts[location] = c
+	}
+	if v := c[lot] + n; v > 0 {
+		c[lot] = v
+	} else {
+		delete(c, lot)
+	}
+	b.rebuild(location)
+}
+
 // remove drops the tag from every location. b.mu is held.
 func (b *Binder) remove(tag string) {
 	for loc, ts := range b.tags {
@@ -99,12 +125,18 @@ func (b *Binder) TagsAt(location string) int {
 func (b *Binder) rebuild(location string) {
 	out := slices.Clone(b.standing[location])
 	var moved []string
+	add := func(l string) {
+		if !slices.Contains(out, l) && !slices.Contains(moved, l) {
+			moved = append(moved, l)
+		}
+	}
 	for _, lots := range b.tags[location] {
 		for _, l := range lots {
-			if !slices.Contains(out, l) && !slices.Contains(moved, l) {
-				moved = append(moved, l)
-			}
+			add(l)
 		}
+	}
+	for l := range b.counts[location] {
+		add(l)
 	}
 	slices.Sort(moved)
 	out = append(out, moved...)
@@ -117,15 +149,16 @@ func (b *Binder) rebuild(location string) {
 
 // presenceFile is the on-disk form of the tag part.
 type presenceFile struct {
-	V    int                            `json:"v"`
-	Tags map[string]map[string][]string `json:"tags"` // location → tag → lots
+	V      int                            `json:"v"`
+	Tags   map[string]map[string][]string `json:"tags"`             // location → tag → lots
+	Counts map[string]map[string]int      `json:"counts,omitempty"` // location → lot → units
 }
 
 // Save writes the tag part to path atomically (a temporary file, fsync, rename), so a
 // crash leaves either the old or the new file, never half of one.
 func (b *Binder) Save(path string) error {
 	b.mu.RLock()
-	data, err := json.Marshal(presenceFile{V: 1, Tags: b.tags})
+	data, err := json.Marshal(presenceFile{V: 1, Tags: b.tags, Counts: b.counts})
 	b.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("gateway: lot presence: %w", err)
@@ -157,6 +190,13 @@ func (b *Binder) Load(path string, known func(location string) bool) error {
 			continue
 		}
 		b.tags[loc] = maps.Clone(ts)
+		b.rebuild(loc)
+	}
+	for loc, c := range f.Counts {
+		if !known(loc) || len(c) == 0 {
+			continue
+		}
+		b.counts[loc] = maps.Clone(c)
 		b.rebuild(loc)
 	}
 	return nil

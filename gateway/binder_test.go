@@ -46,6 +46,7 @@ func TestBinderSaveLoad(t *testing.T) {
 	}
 	b.Arrive("room", "tag-1", []string{"L2"})
 	b.Arrive("gone", "tag-2", []string{"L9"})
+	b.Adjust("room", "L5", 4)
 	if err := b.Save(path); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestBinderSaveLoad(t *testing.T) {
 	if err := c.Load(path, func(loc string) bool { return loc == "room" }); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.LotsAt("room"); !slices.Equal(got, []string{"L1", "L2"}) {
+	if got := c.LotsAt("room"); !slices.Equal(got, []string{"L1", "L2", "L5"}) {
 		t.Fatalf("after load: %v", got)
 	}
 	if got := c.LotsAt("gone"); got != nil {
@@ -68,5 +69,24 @@ func TestBinderSaveLoad(t *testing.T) {
 	}
 	if err := NewBinder(nil).Load(path, func(string) bool { return true }); err == nil {
 		t.Fatal("a corrupt presence file loaded without error")
+	}
+}
+
+func TestBinderCounts(t *testing.T) {
+	b := NewBinder(nil)
+	b.Adjust("room", "L1", -1) // nothing to take: stays absent
+	if got := b.LotsAt("room"); got != nil {
+		t.Fatalf("%v", got)
+	}
+	b.Adjust("room", "L1", 3)
+	b.Arrive("room", "tag-1", []string{"L1"})
+	b.Adjust("room", "L1", -2)
+	if got := b.LotsAt("room"); !slices.Equal(got, []string{"L1"}) {
+		t.Fatalf("after taking 2 of 3: %v", got)
+	}
+	b.Adjust("room", "L1", -5)
+	b.Depart("tag-1")
+	if got := b.LotsAt("room"); got != nil {
+		t.Fatalf("all taken and the tag gone: %v", got)
 	}
 }

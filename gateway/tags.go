@@ -168,3 +168,43 @@ func FormatEPC(epc []byte) string {
 	}
 	return "hex:" + strings.ToUpper(hex.EncodeToString(epc))
 }
+
+// LotsOfItem returns the lots of the item a barcode names by its EPC identity: an SSCC
+// (a pallet, standing for its cases' lots) or a GTIN with a serial (a serialised case),
+// and the item's EPC pure identity URI. A barcode does not say where the GS1 Company
+// Prefix ends, which the URI needs, so every prefix length (6 to 12 digits) is tried;
+// known is false when none names a known item, and then urn is the first candidate.
+func (tl *TagLots) LotsOfItem(sscc, gtin14, serial string) (lots []string, urn string, known bool) {
+	t := tl.cur.Load()
+	for _, u := range itemURNs(sscc, gtin14, serial) {
+		if urn == "" {
+			urn = u
+		}
+		if lots, ok := t.lookup(u); ok {
+			return lots, u, true
+		}
+	}
+	return nil, urn, false
+}
+
+// itemURNs lists the pure identity URIs an SSCC (18 digits) or a GTIN-14 with a serial
+// may have, one per company prefix length, longest prefix first.
+func itemURNs(sscc, gtin14, serial string) []string {
+	var out []string
+	for k := 12; k >= 6; k-- {
+		var e gs1.EPC
+		var err error
+		switch {
+		case sscc != "":
+			e, err = gs1.SSCCOf(sscc, k)
+		case gtin14 != "" && serial != "":
+			e, err = gs1.SGTINOf(gtin14, serial, k)
+		default:
+			return nil
+		}
+		if err == nil {
+			out = append(out, e.URN())
+		}
+	}
+	return out
+}

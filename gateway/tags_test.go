@@ -99,3 +99,31 @@ func BenchmarkTagLotsLotsOf(b *testing.B) {
 		}
 	}
 }
+
+func TestTagLotsOfItem(t *testing.T) {
+	lotA := fwconfig.Lot{GTIN: "00614141123452", Lot: "A1", EPCs: []string{
+		"urn:epc:idpat:sgtin:0614141.812345.[1-100]", "urn:epc:id:sscc:0614141.1234567890"}}
+	tl, err := NewTagLots(&fwconfig.Config{Lots: []fwconfig.Lot{lotA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pallet label's SSCC: extension 1, prefix 0614141, serial reference 234567890.
+	sscc := "10614141234567890"
+	c, _ := gs1.CheckDigit(sscc)
+	sscc += string(c)
+	lots, urn, known := tl.LotsOfItem(sscc, "", "")
+	if !known || urn != "urn:epc:id:sscc:0614141.1234567890" || !slices.Equal(lots, []string{lotA.Key()}) {
+		t.Fatalf("SSCC %s: %v %q %v", sscc, lots, urn, known)
+	}
+	lots, urn, known = tl.LotsOfItem("", "80614141123458", "42")
+	if !known || urn != "urn:epc:id:sgtin:0614141.812345.42" || len(lots) != 1 {
+		t.Fatalf("GTIN+serial: %v %q %v", lots, urn, known)
+	}
+	// Unknown: the first (longest-prefix) candidate is returned as the identity.
+	if lots, urn, known := tl.LotsOfItem("", "80614141123458", "4242"); known || lots != nil || !strings.HasPrefix(urn, "urn:epc:id:sgtin:061414112") {
+		t.Fatalf("unknown serial: %v %q %v", lots, urn, known)
+	}
+	if _, urn, known := tl.LotsOfItem("", "", ""); known || urn != "" {
+		t.Fatal("no keys resolved to something")
+	}
+}
