@@ -176,12 +176,12 @@ func (es ElementString) count(ai string) (int, bool) {
 // Measure is a trade or logistic measure, AIs 310n to 369n: the last digit n of the AI
 // says how many of the six digits are decimals.
 type Measure struct {
-	AI       string  // "3103"
-	Kind     string  // "net weight", "length", "gross weight", "area", "net volume"...
-	Unit     string  // "kg", "m", "m²", "l", "m³", "lb", "in", "ft", "yd", "oz", "tr oz", "qt", "gal"...
-	Logistic bool    // a measure of the logistic unit: gross weights and what the dictionary titles ", log"
-	Decimal  string  // the exact value: "1.234" from 3103 001234
-	Value    float64 // the same as a float
+	AI       string  `json:"ai"`       // "3103"
+	Kind     string  `json:"kind"`     // "net weight", "length", "gross weight", "area", "net volume"...
+	Unit     string  `json:"unit"`     // "kg", "m", "m²", "l", "m³", "lb", "in", "ft", "yd", "oz", "tr oz", "qt", "gal"...
+	Logistic bool    `json:"logistic"` // a measure of the logistic unit: gross weights and what the dictionary titles ", log"
+	Decimal  string  `json:"decimal"`  // the exact value: "1.234" from 3103 001234
+	Value    float64 `json:"value"`    // the same as a float
 }
 
 type measureInfo struct {
@@ -282,12 +282,12 @@ func amountKindOf(ai string) amountKind {
 // Amount is a monetary amount: AI 390n/391n (amount payable) or 392n/393n (price of a
 // variable-measure item), n decimals.
 type Amount struct {
-	AI           string  // "3922"
-	Price        bool    // 392n/393n: a price; else 390n/391n: an amount payable
-	Currency     string  // ISO 4217 numeric code ("978") for 391n/393n; "" means the local currency
-	CurrencyCode string  // the alphabetic code ("EUR") when known
-	Decimal      string  // the exact amount: "12.50"
-	Value        float64 // the same as a float
+	AI           string  `json:"ai"`            // "3922"
+	Price        bool    `json:"price"`         // 392n/393n: a price; else 390n/391n: an amount payable
+	Currency     string  `json:"currency"`      // ISO 4217 numeric code ("978") for 391n/393n; "" means the local currency
+	CurrencyCode string  `json:"currency_code"` // the alphabetic code ("EUR") when known
+	Decimal      string  `json:"decimal"`       // the exact amount: "12.50"
+	Value        float64 `json:"value"`         // the same as a float
 }
 
 // Amount interprets a 390n-393n element.
