@@ -27,6 +27,7 @@ Usage:
                                                capabilities (transmit power table) as JSON
   lotsense-gateway epc decode HEX...           decode RFID EPCs to URIs and GS1 element strings (JSON lines)
   lotsense-gateway epc encode URN...           encode EPC pure identity or tag URIs to hex (JSON lines)
+  lotsense-gateway gs1 parse DATA...           parse GS1 barcode scans or Digital Link URIs (JSON lines)
   lotsense-gateway version                     print the version
 
 Run "lotsense-gateway run -h" for the flags.
@@ -49,6 +50,8 @@ func main() {
 		err = configCmd(args)
 	case "epc":
 		err = epcCmd(args, os.Stdout)
+	case "gs1":
+		err = gs1Cmd(args, os.Stdout)
 	case "probe":
 		err = probeCmd(ctx, args, os.Stdout)
 	case "version":
