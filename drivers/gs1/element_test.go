@@ -76,6 +76,8 @@ func TestParseElementString(t *testing.T) {
 			els("415", gln, "8020", "INV42", "3912", "826995"), ""},
 		{"origin, expiry time, production time", "01" + gtin + "422276" + gs + "7003" + "2512311530" + gs + "8008" + "25010206", nil,
 			els("01", gtin, "422", "276", "7003", "2512311530", "8008", "25010206"), ""},
+		{"GLNs 410-417", "410" + gln + "411" + gln2 + "412" + gln + "413" + gln2 + "416" + gln + "417" + gln2, nil,
+			els("410", gln, "411", gln2, "412", gln, "413", gln2, "416", gln, "417", gln2), ""},
 		{"GINC and ship-to GLN", "401" + "9501101ABC-1" + gs + "410" + gln, nil, els("401", "9501101ABC-1", "410", gln), ""},
 		{"ITIP 8006 piece 1 of 2", "8006" + gtin + "0102" + gs + "10L", nil, els("8006", gtin+"0102", "10", "L"), ""},
 		{"GDTI with serial", "253" + gln + "ABC", nil, els("253", gln+"ABC"), ""},

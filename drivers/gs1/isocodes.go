@@ -1,5 +1,7 @@
 package gs1
 
+import "strings"
+
 // Code lists the syntax dictionary's iso3166, iso3166999, iso3166alpha2 and iso4217
 // linters check against, taken from Debian's iso-codes 4.15.0 (ISO 3166-1 and ISO 4217
 // as maintained there). Each list is space separated; iso4217 pairs the numeric code
@@ -50,3 +52,32 @@ const iso4217Codes = "" +
 	"976CDF 977BAM 978EUR 979MXV 980UAH 981GEL 984BOV 985PLN 986BRL 990CLF 994XSU 997USN " +
 	"999XXX " +
 	""
+
+func codeSet(list string) map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(list) {
+		m[c] = true
+	}
+	return m
+}
+
+var (
+	countryNumeric  = codeSet(iso3166Numeric)
+	countryAlpha2   = codeSet(iso3166Alpha2)
+	currencyNumeric = codeSet(currencyNumbers())
+	currencyAlpha   = func() map[string]string {
+		m := map[string]string{}
+		for _, c := range strings.Fields(iso4217Codes) {
+			m[c[:3]] = c[3:]
+		}
+		return m
+	}()
+)
+
+func currencyNumbers() string {
+	var b strings.Builder
+	for _, c := range strings.Fields(iso4217Codes) {
+		b.WriteString(c[:3] + " ")
+	}
+	return b.String()
+}

@@ -391,32 +391,3 @@ func lintCountry999(v string, _ int) *lintErr {
 	}
 	return lintList(v, countryNumeric, "an ISO 3166 country code or 999")
 }
-
-func codeSet(list string) map[string]bool {
-	m := map[string]bool{}
-	for _, c := range strings.Fields(list) {
-		m[c] = true
-	}
-	return m
-}
-
-var (
-	countryNumeric  = codeSet(iso3166Numeric)
-	countryAlpha2   = codeSet(iso3166Alpha2)
-	currencyNumeric = codeSet(currencyNumbers())
-	currencyAlpha   = func() map[string]string {
-		m := map[string]string{}
-		for _, c := range strings.Fields(iso4217Codes) {
-			m[c[:3]] = c[3:]
-		}
-		return m
-	}()
-)
-
-func currencyNumbers() string {
-	var b strings.Builder
-	for _, c := range strings.Fields(iso4217Codes) {
-		b.WriteString(c[:3] + " ")
-	}
-	return b.String()
-}
