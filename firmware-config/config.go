@@ -24,6 +24,10 @@ type Config struct {
 	// to doors.
 	Readers []Reader `yaml:"readers"`
 	Portal  Portal   `yaml:"portal"`
+	// Stations are barcode scanner stations; Outputs the buzzers, lights and relays that
+	// stations and doors signal on.
+	Stations []Station `yaml:"stations"`
+	Outputs  []Output  `yaml:"outputs"`
 	// Lots the gateway may meet at its doors that are not stored at any of its locations
 	// yet (an expected delivery), with the tags that stand for them.
 	Lots []Lot `yaml:"lots"`

@@ -91,6 +91,12 @@ type Door struct {
 	// PassTimeout: a tag not seen for this long has passed; default 3s, more than Dedupe.
 	PassTimeout Duration      `yaml:"pass_timeout"`
 	Antennas    []DoorAntenna `yaml:"antennas"`
+	// AlarmOutput is the id of an output (a buzzer, a stack light) that sounds when a lot
+	// on hold leaves through the door; optional.
+	AlarmOutput string `yaml:"alarm_output"`
+	// AlarmFor is how long it sounds; default 30s (filled in with or without an
+	// AlarmOutput), 1s to 1h.
+	AlarmFor Duration `yaml:"alarm_for"`
 }
 
 // DoorAntenna says which side of a door one antenna of one reader watches.

@@ -69,6 +69,9 @@ func (c *Config) Init() error {
 	k.lots(c.Lots, "lots")
 	k.sensors()
 	k.portal()
+	k.outputs()
+	k.doorAlarms()
+	k.stations()
 	if len(k.errs) > 0 {
 		return k.errs.sorted()
 	}
