@@ -149,6 +149,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Outbox, error) {
 		return nil, fmt.Errorf("outbox: open %s: %w", dir, err)
 	}
 	opts.Budget = opts.Budget.withDefaults()
+	if err := removeEmptyLogs(dir, opts.Logger); err != nil {
+		return nil, fmt.Errorf("outbox: open %s: %w", dir, err)
+	}
 	db, err := badger.Open(badgerOptionsFor(dir, opts))
 	if err != nil {
 		return nil, fmt.Errorf("outbox: open %s: %w", dir, err)
