@@ -42,6 +42,9 @@ type Ingester struct {
 	log  *slog.Logger
 	m    *metrics
 	now  func() time.Time
+	// queue feeds the one worker (Subscribe): messages from the MQTT subscription and
+	// from Deliver alike.
+	queue chan received
 }
 
 // New returns an Ingester.
@@ -58,7 +61,8 @@ func New(o Options) (*Ingester, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Ingester{st: o.Store, hub: o.Hub, rule: o.Rule, log: o.Logger, m: newMetrics(o.Registerer), now: o.Now}, nil
+	return &Ingester{st: o.Store, hub: o.Hub, rule: o.Rule, log: o.Logger, m: newMetrics(o.Registerer), now: o.Now,
+		queue: make(chan received, 1024)}, nil
 }
 
 // rejection is a payload problem: the message goes to the dead-letter store.

@@ -22,6 +22,10 @@ type SubscribeOptions struct {
 	Username, Password string
 	// MaxGroup bounds how many queued messages one transaction takes (default 256).
 	MaxGroup int
+	// Kinds are the up kinds subscribed to; default all (wire.UpKinds). With the
+	// embedded broker, readings, events and alarms arrive through Deliver instead and
+	// only status (and the broker's last wills) through the subscription.
+	Kinds []wire.Kind
 }
 
 // received is a message waiting for its transaction; ack is sent after the commit.
@@ -38,11 +42,13 @@ func (in *Ingester) Subscribe(ctx context.Context, o SubscribeOptions) error {
 	if o.MaxGroup <= 0 {
 		o.MaxGroup = 256
 	}
-	queue := make(chan received, 4*o.MaxGroup)
+	if len(o.Kinds) == 0 {
+		o.Kinds = wire.UpKinds
+	}
 	handler := func(_ mqtt.Client, m mqtt.Message) {
 		r := received{msg: Message{Topic: m.Topic(), Payload: m.Payload(), Received: in.now()}, ack: m.Ack}
 		select {
-		case queue <- r: // blocks when ingest is behind: backpressure to the broker
+		case in.queue <- r: // blocks when ingest is behind: backpressure to the broker
 		case <-ctx.Done():
 		}
 	}
@@ -59,7 +65,7 @@ func (in *Ingester) Subscribe(ctx context.Context, o SubscribeOptions) error {
 	}
 	opts.SetOnConnectHandler(func(c mqtt.Client) {
 		filters := map[string]byte{}
-		for _, k := range wire.UpKinds {
+		for _, k := range o.Kinds {
 			filters[wire.Subscription(k, o.Group)] = 1
 		}
 		t := c.SubscribeMultiple(filters, handler)
@@ -76,7 +82,31 @@ func (in *Ingester) Subscribe(ctx context.Context, o SubscribeOptions) error {
 	client := mqtt.NewClient(opts)
 	client.Connect() // with ConnectRetry the token completes only once connected
 	defer client.Disconnect(250)
-	return in.work(ctx, queue, o.MaxGroup)
+	return in.work(ctx, in.queue, o.MaxGroup)
+}
+
+// ErrNotStored: Deliver gave up before the message was stored (the ingester or the
+// caller stopped); the message must not be acknowledged.
+var ErrNotStored = errors.New("ingest: message not stored")
+
+// Deliver hands one message to the worker that Subscribe runs and returns once the
+// transaction holding it has committed, so a broker embedded in this process can send
+// its PUBACK only then: a cloud killed in between never acknowledged what it had not
+// stored, and the gateway sends it again. It returns an error wrapping ErrNotStored
+// when ctx ends first.
+func (in *Ingester) Deliver(ctx context.Context, msg Message) error {
+	done := make(chan struct{})
+	select {
+	case in.queue <- received{msg: msg, ack: func() { close(done) }}:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %s: %w", ErrNotStored, msg.Topic, ctx.Err())
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %s: %w", ErrNotStored, msg.Topic, ctx.Err())
+	}
 }
 
 // work takes groups of queued messages and stores each group in one transaction.

@@ -22,6 +22,7 @@ import (
 	"github.com/lotsense/lotsense/cloud/broker"
 	"github.com/lotsense/lotsense/cloud/ingest"
 	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/gateway/wire"
 	"github.com/lotsense/lotsense/rules"
 )
 
@@ -67,23 +68,31 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 
-	brokerURL := f.brokerURL
-	if brokerURL == "" {
-		b, err := broker.Start(broker.Options{Address: f.mqttListen, Logger: quiet(log)})
-		if err != nil {
-			return err
-		}
-		defer b.Close()
-		brokerURL = b.URL()
-		log.Info("embedded MQTT broker listening", "url", brokerURL)
-	}
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hub := alerts.NewHub(256)
 	in, err := ingest.New(ingest.Options{Store: st, Hub: hub, Rule: rules.HighLimit{Limit: f.limit, Delay: f.delay}, Logger: log, Registerer: reg})
 	if err != nil {
 		return err
+	}
+
+	// The embedded broker acknowledges readings, events and alarms only once ingest has
+	// stored them: its queues die with this process. Status (retained) and the gateways'
+	// last wills come through the subscription as with an external broker.
+	brokerURL, kinds := f.brokerURL, []wire.Kind(nil)
+	if brokerURL == "" {
+		b, err := broker.Start(broker.Options{Address: f.mqttListen, Logger: quiet(log),
+			Deliver: func(ctx context.Context, topic string, payload []byte) error {
+				return in.Deliver(ctx, ingest.Message{Topic: topic, Payload: payload, Received: time.Now()})
+			},
+			Intercept: sequencedTopic})
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		brokerURL = b.URL()
+		kinds = []wire.Kind{wire.KindStatus}
+		log.Info("embedded MQTT broker listening", "url", brokerURL)
 	}
 	srv, err := api.New(api.Options{Store: st, Hub: hub, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	if err != nil {
@@ -104,7 +113,7 @@ func serve(ctx context.Context, args []string) error {
 		}
 	})
 	wg.Go(func() {
-		if err := in.Subscribe(ctx, ingest.SubscribeOptions{Broker: brokerURL, ClientID: f.clientID, Group: f.group}); err != nil {
+		if err := in.Subscribe(ctx, ingest.SubscribeOptions{Broker: brokerURL, ClientID: f.clientID, Group: f.group, Kinds: kinds}); err != nil {
 			errc <- err
 		}
 	})
@@ -128,4 +137,11 @@ func quiet(log *slog.Logger) *slog.Logger {
 		return log
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// sequencedTopic reports whether a topic carries a gateway's sequenced records
+// (readings, events, alarms): what the embedded broker hands to ingest before its PUBACK.
+func sequencedTopic(topic string) bool {
+	_, _, kind, err := wire.ParseTopic(topic)
+	return err == nil && (kind == wire.KindReadings || kind == wire.KindEvents || kind == wire.KindAlarms)
 }
