@@ -28,9 +28,10 @@ const (
 	// portalLag is how far behind the clock passes are ended (real time): reads still on
 	// their way from a reader (in its report, a TCP buffer, the channel) must not find
 	// their pass already ended and split it in two.
-	portalLag = 500 * time.Millisecond
-	// maxReaderSkew: a reader whose timestamps are further than this from the gateway's
-	// clock would end passes too early or too late; its reads get the gateway's time.
+	portalLag = time.Second
+	// maxReaderSkew: a reader whose timestamps are further than this (real time) from the
+	// gateway's clock would end passes too early or too late; its reads get the
+	// gateway's time.
 	maxReaderSkew = 2 * time.Second
 	// presenceName is the file, in the outbox directory, that keeps which tagged lots are
 	// in which location across restarts.
@@ -44,13 +45,14 @@ const (
 // to the stronger one), whose movements update the lot binder and whose events go to
 // the outbox.
 type doors struct {
-	g       *gw
-	portal  *portal.Portal
-	inside  map[string]string // door → location a pallet entering goes into
-	reads   chan []drivers.TagRead
-	readers []llrp.Options
-	sims    []*readerSim
-	file    string // presence file
+	g         *gw
+	portal    *portal.Portal
+	inside    map[string]string // door → location a pallet entering goes into
+	reads     chan []drivers.TagRead
+	readers   []llrp.Options
+	sims      []*readerSim
+	simulated map[string]bool // readers that are emulated
+	file      string          // presence file
 
 	stats portal.Stats // as of the last output, for the metrics' increments
 
@@ -68,7 +70,7 @@ func (g *gw) newDoors(tags *TagLots) (*doors, error) {
 	cfg := portal.Config{TopN: pc.TopN, GroupWindow: pc.GroupWindow.Duration, Lots: tags, FormatEPC: FormatEPC}
 	d := &doors{g: g, inside: map[string]string{}, reads: make(chan []drivers.TagRead, 256),
 		file:   filepath.Join(g.cfg.Outbox.Dir, presenceName),
-		rstate: map[string]*localapi.Reader{}, dstate: map[string]*localapi.Door{}}
+		rstate: map[string]*localapi.Reader{}, dstate: map[string]*localapi.Door{}, simulated: map[string]bool{}}
 	for _, door := range pc.Doors {
 		pd := portal.Door{ID: door.ID, ReadPoint: door.ReadPoint, RSSIFloor: door.RSSIFloor,
 			Dedupe: door.Dedupe.Duration, PassTimeout: door.PassTimeout.Duration}
@@ -100,9 +102,14 @@ func (g *gw) newDoors(tags *TagLots) (*doors, error) {
 				return nil, err
 			}
 			d.sims = append(d.sims, sim)
+			d.simulated[r.ID] = true
 			opts.Address = sim.reader.Addr()
 			// An emulated reader answers at once; reconnect quickly after a test drops it.
 			opts.MinBackoff, opts.MaxBackoff = 100*time.Millisecond, 2*time.Second
+			// One report per read costs a frame each; on a fast demo clock a pass must
+			// arrive within the portal's lag, so the emulator batches (it also reports at
+			// the end of each antenna's reads).
+			opts.ReportEvery = max(opts.ReportEvery, simReportEvery)
 		}
 		d.rstate[r.ID] = &localapi.Reader{ID: r.ID, Address: opts.Address}
 		opts.OnState = d.onState(r.ID)
@@ -123,7 +130,7 @@ func (d *doors) run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, opts := range d.readers {
 		wg.Go(func() {
-			if err := llrp.Run(ctx, opts, d.handler(ctx, opts.Reader)); err != nil {
+			if err := llrp.Run(ctx, opts, d.handler(ctx, opts.Reader, d.simulated[opts.Reader])); err != nil {
 				d.g.log.Error("RFID reader not available; its doors see nothing until the gateway restarts",
 					"reader", opts.Reader, "addr", opts.Address, "err", err)
 			}
@@ -170,14 +177,17 @@ func (d *doors) readPending() {
 }
 
 // handler passes a reader's reports to the portal goroutine, stamping reads with the
-// gateway's clock when the reader's own is off.
-func (d *doors) handler(ctx context.Context, reader string) llrp.Handler {
+// gateway's clock when the reader's own is off. An emulated reader runs on the gateway's
+// clock and stamps passes from its script: its times are kept even when a busy machine
+// delays them (on a fast demo clock a short stall is minutes).
+func (d *doors) handler(ctx context.Context, reader string, emulated bool) llrp.Handler {
 	reads := d.g.m.tagReads.WithLabelValues(reader)
 	warned := false
+	maxSkew := d.g.clock.Scaled(maxReaderSkew) // in clock time: a fast demo clock moves on meanwhile
 	return func(batch []drivers.TagRead) {
 		now := d.g.clock.Now()
 		for i := range batch {
-			if skew := batch[i].Time.Sub(now); skew > maxReaderSkew || skew < -maxReaderSkew {
+			if skew := batch[i].Time.Sub(now); !emulated && (skew > maxSkew || skew < -maxSkew) {
 				if !warned {
 					d.g.log.Warn("RFID reader clock is off; its reads get the gateway's time (set up NTP on the reader)",
 						"reader", reader, "skew", skew.Round(time.Millisecond))

@@ -96,10 +96,12 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 		"cold-room-1": {"(01)09506000134352(10)DEMO-A1", "(01)09506000134369(10)DEMO-A2"},
 		"cold-room-2": {"(01)09506000134376(10)DEMO-B1"},
 	}
-	// Dock door 1 brings lot DEMO-B2 into cold room 2 at 2 demo minutes and ships it at 12.
+	// Dock door 1 brings lot DEMO-B2 into cold room 2 at 2 demo minutes (its passes end
+	// 1 s of real time, 10 demo minutes at 600x, behind the clock: the portal's lag) and
+	// ships it at 12; TestRunDockDoor follows a lot out again.
 	const b2 = "(01)09506000134383(10)DEMO-B2"
 	withB2 := append(slices.Clone(want["cold-room-2"]), b2)
-	var sawB2, sawB2Leave bool
+	var sawB2 bool
 	next := uint64(1)
 	n, unavailable := 0, 0
 	for _, b := range batches {
@@ -114,8 +116,6 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 				sawB2 = true
 			case got != strings.Join(want[r.Location], " "):
 				t.Fatalf("reading of %s at %s carries lots %v, want %v", r.Sensor, r.Location, r.Lots, want[r.Location])
-			case r.Location == "cold-room-2" && sawB2:
-				sawB2Leave = true
 			}
 			// A poll that times out on a loaded machine is unavailable, which is right;
 			// anything else but good is not.
@@ -126,8 +126,8 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 			}
 		}
 	}
-	if !sawB2 || !sawB2Leave {
-		t.Errorf("cold room 2: lot DEMO-B2 arrived %v, left again %v; want both (dock door 1 moves it)", sawB2, sawB2Leave)
+	if !sawB2 {
+		t.Errorf("cold room 2: no reading carried lot DEMO-B2, which dock door 1 brings in")
 	}
 	// 2 s at 600x is 20 minutes: ~120 polls of 2 sensors with 2 quantities each.
 	if n < 100 || unavailable > n/10 {

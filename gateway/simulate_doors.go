@@ -15,6 +15,10 @@ import (
 // the next: long enough for the portal to tell the order of the sides.
 const simAntennaGap = time.Second
 
+// simReportEvery is the least number of reads per RO_ACCESS_REPORT an emulated reader
+// is asked for.
+const simReportEvery = 100
+
 // readerSim is an emulated LLRP reader (drivers/llrp/llrpsim) playing the scripted
 // pallets of a reader's simulate block on the gateway's clock.
 type readerSim struct {
@@ -54,7 +58,8 @@ func (g *gw) startReaderSim(r *fwconfig.Reader) (*readerSim, error) {
 			rssi[j] = p.RSSI
 		}
 		s.passes = append(s.passes, simPass{at: p.At.Duration, door: p.Door, dir: p.Direction, pass: llrpsim.Pass{
-			Tags: tags, Antennas: ants, ReadsPerAntenna: p.Reads, RSSI: rssi, Gap: g.clock.Real(simAntennaGap)}})
+			Tags: tags, Antennas: ants, ReadsPerAntenna: p.Reads, RSSI: rssi, Gap: g.clock.Real(simAntennaGap),
+			Step: simAntennaGap}})
 	}
 	slices.SortStableFunc(s.passes, func(a, b simPass) int { return int(a.at - b.at) })
 	rd, err := llrpsim.Start(llrpsim.Options{Clock: g.clock.Now, Logger: g.log})

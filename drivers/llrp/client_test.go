@@ -237,3 +237,21 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A pass with Step is stamped from the script: antenna i's reads at start + i·Step, a
+// microsecond apart, whatever the emulator's real timing.
+func TestScriptedTimestamps(t *testing.T) {
+	sim := startSim(t)
+	ch, _ := runClient(t, testOptions(sim.Addr()))
+	p := pallet(1, 2)
+	p.Step = time.Second
+	sim.Play(p)
+	got := collect(t, ch, 8)
+	for i, tr := range got {
+		ant := i / 4 // 2 tags × 2 reads per antenna
+		want := simTime.Add(time.Duration(ant)*time.Second + time.Duration(i%4)*time.Microsecond)
+		if !tr.Time.Equal(want) {
+			t.Errorf("read %d (antenna %d) at %v, want %v", i, tr.Antenna, tr.Time, want)
+		}
+	}
+}

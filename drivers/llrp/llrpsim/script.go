@@ -17,6 +17,11 @@ type Pass struct {
 	ReadsPerAntenna int       // default 1
 	RSSI            []float64 // dBm per entry of Antennas; missing entries -60
 	Gap             time.Duration
+	// Step, when set, stamps the reads from the script instead of the clock: the reads
+	// of the i-th antenna get the clock's time when the pass starts plus i·Step (plus a
+	// microsecond per read, to keep their order). A sped-up demo clock then cannot turn
+	// a scheduling hiccup of the emulator into a long silence in the middle of a pass.
+	Step time.Duration
 }
 
 // player plays queued passes while the client has an ROSpec started.
@@ -76,17 +81,23 @@ func (s *session) play(p Pass, spec llrp.ROSpec) bool {
 		}
 		return err == nil
 	}
+	start := s.r.opts.Clock()
 	for i, ant := range p.Antennas {
 		if !spansAntenna(spec, ant) {
 			continue
 		}
+		at := start.Add(time.Duration(i) * p.Step)
 		rssi := -60.0
 		if i < len(p.RSSI) {
 			rssi = p.RSSI[i]
 		}
 		for range max(p.ReadsPerAntenna, 1) {
 			for _, epc := range p.Tags {
-				tr := drivers.TagRead{Antenna: ant, EPC: epc, RSSI: rssi, Time: s.r.opts.Clock(), Count: 1, Channel: 1}
+				t := s.r.opts.Clock()
+				if p.Step > 0 {
+					t, at = at, at.Add(time.Microsecond)
+				}
+				tr := drivers.TagRead{Antenna: ant, EPC: epc, RSSI: rssi, Time: t, Count: 1, Channel: 1}
 				body = llrp.AppendTagReportData(body, tr)
 				if count++; n > 0 && count >= n && !flush() {
 					return false
