@@ -14,6 +14,7 @@ import (
 
 	"github.com/lotsense/lotsense/drivers"
 	"github.com/lotsense/lotsense/drivers/llrp"
+	"github.com/lotsense/lotsense/drivers/signal"
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
 	"github.com/lotsense/lotsense/gateway/localapi"
 	"github.com/lotsense/lotsense/gateway/outbox"
@@ -56,9 +57,10 @@ type doors struct {
 
 	stats portal.Stats // as of the last output, for the metrics' increments
 
-	mu     sync.Mutex // guards the status below, read by the local API
-	rstate map[string]*localapi.Reader
-	dstate map[string]*localapi.Door
+	mu          sync.Mutex // guards the status below, read by the local API
+	rstate      map[string]*localapi.Reader
+	dstate      map[string]*localapi.Door
+	alarmTimers map[string]*time.Timer // by output: when its alarm stops
 }
 
 // newDoors builds the portal from the configuration, or returns nil when it has no doors.
@@ -70,7 +72,7 @@ func (g *gw) newDoors(tags *TagLots) (*doors, error) {
 	cfg := portal.Config{TopN: pc.TopN, GroupWindow: pc.GroupWindow.Duration, Lots: tags, FormatEPC: FormatEPC}
 	d := &doors{g: g, inside: map[string]string{}, reads: make(chan []drivers.TagRead, 256),
 		file:   filepath.Join(g.cfg.Outbox.Dir, presenceName),
-		rstate: map[string]*localapi.Reader{}, dstate: map[string]*localapi.Door{}, simulated: map[string]bool{}}
+		rstate: map[string]*localapi.Reader{}, dstate: map[string]*localapi.Door{}, simulated: map[string]bool{}, alarmTimers: map[string]*time.Timer{}}
 	for _, door := range pc.Doors {
 		pd := portal.Door{ID: door.ID, ReadPoint: door.ReadPoint, RSSIFloor: door.RSSIFloor,
 			Dedupe: door.Dedupe.Duration, PassTimeout: door.PassTimeout.Duration}
@@ -379,6 +381,7 @@ func (d *doors) heldLeaving(ctx context.Context, moves []portal.Movement) {
 		slices.Sort(l.lots)
 		msg := fmt.Sprintf("%d tag(s) of %d lot(s) on hold left through %s: %s", l.tags, len(l.lots), door, strings.Join(l.lots, ", "))
 		d.g.m.heldMoving.Inc()
+		d.soundAlarm(door)
 		d.g.raiseAlarm(ctx, wire.Alarm{Time: l.last, Kind: AlarmHeldLotShipped, State: "raised", Severity: "critical",
 			Location: door, Lots: l.lots, Message: msg})
 	}
@@ -388,4 +391,23 @@ func (d *doors) heldLeaving(ctx context.Context, moves []portal.Movement) {
 func readerOptions(r *fwconfig.Reader, log *slog.Logger) llrp.Options {
 	return llrp.Options{Address: r.Address, Reader: r.ID, Antennas: r.Antennas, TransmitPower: r.TransmitPower,
 		ReportEvery: r.ReportEvery, Keepalive: r.Keepalive.Duration, Logger: log}
+}
+
+// soundAlarm plays the door's alarm output, if it has one, for its alarm_for.
+func (d *doors) soundAlarm(door string) {
+	cfg := d.g.cfg.Door(door)
+	if cfg == nil || cfg.AlarmOutput == "" {
+		return
+	}
+	out := d.g.outputs[cfg.AlarmOutput]
+	if out == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := d.alarmTimers[cfg.AlarmOutput]; t != nil {
+		t.Stop() // a new alarm sounds its full time
+	}
+	out.Play(signal.Alarm)
+	d.alarmTimers[cfg.AlarmOutput] = time.AfterFunc(d.g.clock.Real(cfg.AlarmFor.Duration), out.Stop)
 }

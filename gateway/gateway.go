@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lotsense/lotsense/drivers/signal"
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
 	"github.com/lotsense/lotsense/gateway/localapi"
 	"github.com/lotsense/lotsense/gateway/outbox"
@@ -47,7 +48,9 @@ type gw struct {
 	tags    *TagLots
 	lotMap  lotMaps
 	holds   Holds
-	doors   *doors // nil without dock doors
+	doors   *doors    // nil without dock doors
+	stns    *stations // nil without scanner stations
+	outputs map[string]*signal.Dev
 	m       *metrics
 	api     *localapi.Server
 }
@@ -85,6 +88,17 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	if g.doors != nil {
 		defer g.doors.stopSims()
 	}
+	if g.outputs, err = g.openOutputs(); err != nil {
+		return err
+	}
+	defer func() {
+		for _, o := range g.outputs {
+			o.Close()
+		}
+	}()
+	if g.stns, err = g.newStations(); err != nil {
+		return err
+	}
 
 	sensors, stopSims, err := g.startSensors()
 	defer stopSims()
@@ -100,7 +114,7 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 		return err
 	}
 	g.log.Info("gateway running", "site", cfg.Site, "gateway", cfg.Gateway, "boot", g.boot, "epoch", ob.Epoch(),
-		"sensors", len(sensors), "doors", len(cfg.Portal.Doors), "readers", len(cfg.Readers), "broker", g.broker(), "outbox", cfg.Outbox.Dir, "pending", g.pending(), "speed", clock.speed)
+		"sensors", len(sensors), "doors", len(cfg.Portal.Doors), "readers", len(cfg.Readers), "stations", len(cfg.Stations), "broker", g.broker(), "outbox", cfg.Outbox.Dir, "pending", g.pending(), "speed", clock.speed)
 
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	defer stopPolling()
@@ -111,6 +125,9 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	polls.Go(func() { g.background(pollCtx) })
 	if g.doors != nil {
 		polls.Go(func() { g.doors.run(pollCtx) })
+	}
+	if g.stns != nil {
+		polls.Go(func() { g.stns.run(pollCtx) })
 	}
 	polls.Go(func() {
 		if err := g.api.Run(pollCtx); err != nil {
@@ -201,7 +218,8 @@ func (g *gw) newAPI() error {
 	api, err := localapi.New(localapi.Options{Listen: listen, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Boot: g.boot,
 		Version: g.opts.Version, Broker: g.broker(), Outbox: g.ob, Dir: g.cfg.Outbox.Dir,
 		Gatherer: gatherer, Registerer: g.opts.Registerer,
-		Clock: g.clock.Now, Synced: g.sync.synced.Load, Sensors: g.sensorStatus, Portal: g.portalStatus(), Logger: g.log})
+		Clock: g.clock.Now, Synced: g.sync.synced.Load, Sensors: g.sensorStatus, Portal: g.portalStatus(),
+		Stations: g.stationStatus(), Logger: g.log})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
@@ -215,6 +233,14 @@ func (g *gw) portalStatus() func() ([]localapi.Reader, []localapi.Door) {
 		return nil
 	}
 	return g.doors.status
+}
+
+// stationStatus returns the local API's view of the scanner stations; nil without any.
+func (g *gw) stationStatus() func() []localapi.Station {
+	if g.stns == nil {
+		return nil
+	}
+	return g.stns.status
 }
 
 // sensorStatus reports every sensor's last poll to the local API.

@@ -46,6 +46,7 @@ type Options struct {
 	Synced     func() bool               // whether the system clock is synchronised
 	Sensors    func() []Sensor           // every sensor's last poll
 	Portal     func() ([]Reader, []Door) // RFID readers and dock doors; nil: none
+	Stations   func() []Station          // barcode scanner stations; nil: none
 	Logger     *slog.Logger
 	Now        func() time.Time // real time; time.Now when nil (tests)
 }

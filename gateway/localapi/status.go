@@ -26,8 +26,24 @@ type Status struct {
 	Outbox      Box       `json:"outbox"`
 	Counters    Counters  `json:"counters"`
 	Sensors     []Sensor  `json:"sensors"`
-	Readers     []Reader  `json:"readers,omitempty"` // RFID readers
-	Doors       []Door    `json:"doors,omitempty"`   // dock doors with a portal
+	Readers     []Reader  `json:"readers,omitempty"`  // RFID readers
+	Doors       []Door    `json:"doors,omitempty"`    // dock doors with a portal
+	Stations    []Station `json:"stations,omitempty"` // barcode scanner stations
+}
+
+// Station is one barcode scanner station: its scanner and its last scan.
+type Station struct {
+	ID           string    `json:"id"`
+	Role         string    `json:"role"`
+	Location     string    `json:"location"`
+	ScannerOpen  bool      `json:"scanner_open"`
+	ScannerError string    `json:"scanner_error,omitempty"` // why the scanner last failed to open or was lost
+	Accepted     int       `json:"accepted"`                // scans taken this run
+	Rejected     int       `json:"rejected"`                // scans refused this run
+	LastScan     time.Time `json:"last_scan,omitzero"`      // gateway clock
+	LastType     string    `json:"last_type,omitempty"`     // the last scan's event type
+	LastLots     []string  `json:"last_lots,omitempty"`
+	LastReason   string    `json:"last_reason,omitempty"` // why the last scan was refused
 }
 
 // Reader is one RFID reader's connection.
@@ -142,6 +158,9 @@ func (s *Server) status() *Status {
 	st.Counters = s.counters()
 	if o.Portal != nil {
 		st.Readers, st.Doors = o.Portal()
+	}
+	if o.Stations != nil {
+		st.Stations = o.Stations()
 	}
 	if o.Sensors != nil {
 		st.Sensors = append(st.Sensors, o.Sensors()...)
