@@ -93,7 +93,7 @@ func TestDecideScan(t *testing.T) {
 			typ: "receiving", lots: []string{"(01)09506000134352(10)S9"}, attrs: map[string]string{"serial": "42"}},
 		{name: "GS1 logistic label: SSCC, content GTIN, count, lot", st: recv, sym: "]C1",
 			data: "00" + unknownPallet + "0209506000134352" + "3724" + gs + "10L42",
-			typ: "receiving", lots: []string{scanLot}, attrs: map[string]string{"gtin": scanGTIN, "quantity": "24", "sscc": unknownPallet},
+			typ:  "receiving", lots: []string{scanLot}, attrs: map[string]string{"gtin": scanGTIN, "quantity": "24", "sscc": unknownPallet},
 			check: func(t *testing.T, o scanOutcome) {
 				if !strings.HasPrefix(o.Identity, "urn:epc:id:sscc:") || o.Arrive != "room" {
 					t.Errorf("identity %q arrive %q", o.Identity, o.Arrive)
