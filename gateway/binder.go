@@ -103,6 +103,20 @@ func (b *Binder) Adjust(location, lot string, n int) {
 	b.rebuild(location)
 }
 
+// CountedAt returns the locations where units of lot are counted, sorted.
+func (b *Binder) CountedAt(lot string) []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []string
+	for loc, c := range b.counts {
+		if c[lot] > 0 {
+			out = append(out, loc)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // remove drops the tag from every location. b.mu is held.
 func (b *Binder) remove(tag string) {
 	for loc, ts := range b.tags {

@@ -79,6 +79,10 @@ func TestBinderCounts(t *testing.T) {
 		t.Fatalf("%v", got)
 	}
 	b.Adjust("room", "L1", 3)
+	b.Adjust("truck", "L2", 1)
+	if got := b.CountedAt("L1"); !slices.Equal(got, []string{"room"}) {
+		t.Fatalf("CountedAt(L1) = %v", got)
+	}
 	b.Arrive("room", "tag-1", []string{"L1"})
 	b.Adjust("room", "L1", -2)
 	if got := b.LotsAt("room"); !slices.Equal(got, []string{"L1"}) {

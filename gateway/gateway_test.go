@@ -98,10 +98,14 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 	}
 	// Dock door 1 brings lot DEMO-B2 into cold room 2 at 2 demo minutes (its passes end
 	// 1 s of real time, 10 demo minutes at 600x, behind the clock: the portal's lag) and
-	// ships it at 12; TestRunDockDoor follows a lot out again.
-	const b2 = "(01)09506000134383(10)DEMO-B2"
-	withB2 := append(slices.Clone(want["cold-room-2"]), b2)
-	var sawB2 bool
+	// ships it at 12 (TestRunDockDoor follows a lot out again); the receiving station
+	// counts 12 units of DEMO-C1 in at 3 minutes, the shipping station 4 out at 17.
+	const b2, c1 = "(01)09506000134383(10)DEMO-B2", "(01)09506000134390(10)DEMO-C1"
+	room2 := map[string]bool{}
+	for _, extra := range [][]string{nil, {b2}, {c1}, {b2, c1}} {
+		room2[strings.Join(append(slices.Clone(want["cold-room-2"]), extra...), " ")] = true
+	}
+	var sawB2, sawC1 bool
 	next := uint64(1)
 	n, unavailable := 0, 0
 	for _, b := range batches {
@@ -112,8 +116,9 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 		for _, r := range b.Readings {
 			n++
 			switch got := strings.Join(r.Lots, " "); {
-			case r.Location == "cold-room-2" && got == strings.Join(withB2, " "):
-				sawB2 = true
+			case r.Location == "cold-room-2" && room2[got]:
+				sawB2 = sawB2 || slices.Contains(r.Lots, b2)
+				sawC1 = sawC1 || slices.Contains(r.Lots, c1)
 			case got != strings.Join(want[r.Location], " "):
 				t.Fatalf("reading of %s at %s carries lots %v, want %v", r.Sensor, r.Location, r.Lots, want[r.Location])
 			}
@@ -126,8 +131,8 @@ func TestRunPublishesReadingsWithTheirLots(t *testing.T) {
 			}
 		}
 	}
-	if !sawB2 {
-		t.Errorf("cold room 2: no reading carried lot DEMO-B2, which dock door 1 brings in")
+	if !sawB2 || !sawC1 {
+		t.Errorf("cold room 2: readings carried DEMO-B2 %v (dock door 1 brings it in), DEMO-C1 %v (scanned in); want both", sawB2, sawC1)
 	}
 	// 2 s at 600x is 20 minutes: ~120 polls of 2 sensors with 2 quantities each.
 	if n < 100 || unavailable > n/10 {

@@ -183,8 +183,21 @@ func (s *stations) apply(o scanOutcome) {
 		for _, l := range o.Lots {
 			b.Adjust(o.Leave, l, -o.Count)
 		}
+	case o.Depart:
+		// Shipped by a lot label: the units leave the one location that has that lot
+		// counted; with none or several, which one is not said and nothing changes.
+		changed := false
+		for _, l := range o.Lots {
+			if locs := b.CountedAt(l); len(locs) == 1 {
+				b.Adjust(locs[0], l, -o.Count)
+				changed = true
+			}
+		}
+		if !changed {
+			return
+		}
 	default:
-		return // shipped by lot label: the site no longer has those units, but from where is not said
+		return
 	}
 	if err := b.Save(s.file); err != nil {
 		s.g.log.Error("lot presence not saved: after a restart the rooms start from their configured lots", "err", err)

@@ -149,7 +149,7 @@ stations:
 		at := r.Time.Sub(start)
 		has := slices.Contains(r.Lots, l42)
 		switch {
-		case has && (at < 10*time.Second || at > 100*time.Second):
+		case has && (at < 9*time.Second || at > 100*time.Second):
 			t.Errorf("reading at %v carries L42", at)
 		case !has && at > 20*time.Second && at < 85*time.Second:
 			t.Errorf("reading at %v lacks L42: %v", at, r.Lots)

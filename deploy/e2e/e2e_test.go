@@ -212,10 +212,11 @@ func checkOutcome(t *testing.T, ctx context.Context, api string, accepted int64)
 		}
 	}
 	slices.Sort(held)
-	// Four lots: cold room 1's two, cold room 2's standing one and DEMO-B2, which dock
-	// door 1 brings into cold room 2 (its readings carry it) and ships again.
-	if want := []string{lotA1, lotA2}; !slices.Equal(held, want) || len(lots) != 4 {
-		t.Errorf("lots on hold %v of %d lots; want exactly %v of 4", held, len(lots), want)
+	// Five lots: cold room 1's two, cold room 2's standing one, DEMO-B2, which dock door
+	// 1 brings into cold room 2 (its readings carry it) and ships again, and DEMO-C1,
+	// scanned in at the receiving station.
+	if want := []string{lotA1, lotA2}; !slices.Equal(held, want) || len(lots) != 5 {
+		t.Errorf("lots on hold %v of %d lots; want exactly %v of 5", held, len(lots), want)
 	}
 	var g apiGateways
 	if err := getJSON(ctx, api+"/api/gateways", &g); err != nil {
