@@ -34,7 +34,6 @@ const (
 	AttrQuantity  = "quantity"    // units the scan counts (AI 30 or 37; 1 for a single item)
 	AttrNetWeight = "net_weight"  // "12.5 kg"
 	AttrShipTo    = "ship_to"     // GLN
-	AttrInto      = "into"        // receiving station: where the goods went
 	AttrReason    = "reason"      // scan_rejected: why
 	AttrData      = "data"        // scan_rejected: what was scanned, escaped
 	AttrRole      = "role"        // scan_rejected: the station's role
@@ -125,7 +124,7 @@ func decideScan(st *fwconfig.Station, sc drivers.Scan, at time.Time, tags *TagLo
 	case fwconfig.RoleReceiving:
 		e.Direction = "in"
 		if st.Into != "" {
-			e.Attrs[AttrInto] = st.Into
+			e.Attrs[AttrInside] = st.Into // as a dock door's: where the goods went
 			o.Arrive = st.Into
 		}
 	case fwconfig.RolePutaway:

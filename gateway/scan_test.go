@@ -62,7 +62,7 @@ func TestDecideScan(t *testing.T) {
 	}{
 		{name: "GS1 DataMatrix case label", st: recv, sym: "]d2", data: "0109506000134352" + "17271231" + "10L42" + gs + "3010",
 			typ: "receiving", lots: []string{scanLot},
-			attrs: map[string]string{"gtin": scanGTIN, "lot": "L42", "expiry": "2027-12-31", "quantity": "10", "into": "room", "symbology": "]d2"},
+			attrs: map[string]string{"gtin": scanGTIN, "lot": "L42", "expiry": "2027-12-31", "quantity": "10", "inside": "room", "symbology": "]d2"},
 			check: func(t *testing.T, o scanOutcome) {
 				if o.Arrive != "room" || o.Count != 10 || o.Identity != "" || o.Event.Direction != "in" {
 					t.Errorf("presence %+v", o)

@@ -135,7 +135,7 @@ stations:
 			t.Errorf("scan event %d: %+v, want %+v", i, e, w)
 		}
 	}
-	if r := scans[0]; r.Attrs["expiry"] != "2027-12-31" || r.Attrs["quantity"] != "10" || r.Attrs["into"] != "room" {
+	if r := scans[0]; r.Attrs["expiry"] != "2027-12-31" || r.Attrs["quantity"] != "10" || r.Attrs["inside"] != "room" {
 		t.Errorf("receiving attrs %v", r.Attrs)
 	}
 	if len(alarms) != 1 || alarms[0].Kind != AlarmHeldLotShipped || !slices.Equal(alarms[0].Lots, []string{held}) {

@@ -14,7 +14,8 @@ const (
 )
 
 // eventTypes are the event types GET /api/events filters by.
-var eventTypes = []string{store.EventReceiving, store.EventShipping, store.EventPortalSeen, store.EventSensorOffline}
+var eventTypes = []string{store.EventReceiving, store.EventShipping, store.EventPortalSeen,
+	store.EventPutaway, store.EventPicking, store.EventScanRejected, store.EventSensorOffline}
 
 // listEvents answers GET /api/events?type=&location=&limit=: stored gateway events,
 // newest first. type is one event type or several separated by commas (the dashboard

@@ -29,7 +29,7 @@ func (b *txBatch) events(ctx context.Context, eb *wire.EventBatch) error {
 		switch e.Type {
 		case store.EventSensorOffline:
 			err = b.sensorOffline(ctx, eb.Site, e)
-		case store.EventReceiving, store.EventShipping, store.EventPortalSeen:
+		case store.EventReceiving, store.EventShipping, store.EventPortalSeen, store.EventPutaway, store.EventPicking:
 			err = b.portalEvent(ctx, eb.Site, src, eb.FirstSeq+uint64(i), e)
 		}
 		if err != nil {

@@ -56,9 +56,10 @@ func (b *txBatch) portalEvent(ctx context.Context, site string, src int64, seq u
 	return nil
 }
 
-// lotLocation is where a portal event leaves its lots: a received lot is in the
-// location behind the door (the door itself when none is configured); a shipped lot
-// left through the door; a lot seen without a direction was last seen at the door.
+// lotLocation is where a movement leaves its lots: a received lot is in the location
+// behind the door (the door itself when none is configured); a shipped lot left
+// through the door; a lot seen without a direction was last seen at the door; putaway
+// and picking happen at the event's location (a lot picked was last seen there).
 func lotLocation(typ, door, inside string) string {
 	if typ == store.EventReceiving && inside != "" {
 		return inside

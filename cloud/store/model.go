@@ -159,16 +159,24 @@ const LossAfter = 2 * time.Minute
 
 // Event types the cloud acts on. Dock-door portals send the first three (see
 // gateway/portal): a pallet received (direction "in"), shipped ("out"), or seen at the
-// door without a direction.
+// door without a direction. Scanner stations send receiving and shipping too, and
+// putaway (goods into the event's location), picking (out of it) and scan_rejected.
 const (
 	EventReceiving     = "receiving"
 	EventShipping      = "shipping"
 	EventPortalSeen    = "portal_seen"
+	EventPutaway       = "putaway"
+	EventPicking       = "picking"
+	EventScanRejected  = "scan_rejected"
 	EventSensorOffline = "sensor_offline"
 )
 
 // PortalEventTypes are the event types of dock-door portals.
 var PortalEventTypes = []string{EventReceiving, EventShipping, EventPortalSeen}
+
+// MovementEventTypes are the event types that move lots: each is kept as a movement
+// of each of its lots.
+var MovementEventTypes = []string{EventReceiving, EventShipping, EventPortalSeen, EventPutaway, EventPicking}
 
 // Event is a stored gateway event as the API shows it: the wire.Event with the
 // gateway that sent it and its outbox sequence number.

@@ -248,6 +248,7 @@ func checkOutcome(t *testing.T, ctx context.Context, api string, accepted int64)
 		t.Errorf("excursion alerts for %v, want one each for %s and %s", alerted, lotA1, lotA2)
 	}
 	checkDockDoor(t, ctx, api)
+	checkStations(t, ctx, api)
 	var dead []apiDeadLetter
 	if err := getJSON(ctx, api+"/api/deadletters", &dead); err != nil {
 		t.Fatal(err)
@@ -362,5 +363,42 @@ func checkDockDoor(t *testing.T, ctx context.Context, api string) {
 	}
 	if unknown == 0 {
 		t.Errorf("no receiving of the 3 unknown tags at dock-1 among %d receivings", len(events))
+	}
+}
+
+// checkStations asserts what the demo's scanner stations did, as the cloud tells it:
+// DEMO-C1 scanned in at dock 1 into cold room 2, and the misprinted label refused with
+// the parser's reason.
+func checkStations(t *testing.T, ctx context.Context, api string) {
+	t.Helper()
+	const lotC1 = "(01)09506000134390(10)DEMO-C1"
+	var d struct {
+		Lot       struct{ Location string }
+		Movements []struct{ Type, Door, Inside string }
+	}
+	if err := getJSON(ctx, api+"/api/lots/"+url.PathEscape(lotC1)+"?readings=0", &d); err != nil {
+		t.Fatal(err)
+	}
+	received := false
+	for _, m := range d.Movements {
+		received = received || m.Type == "receiving" && m.Door == "dock-1" && m.Inside == "cold-room-2"
+	}
+	if !received {
+		t.Errorf("%s: movements %+v, want a receiving at dock-1 into cold-room-2", lotC1, d.Movements)
+	}
+	var refused []struct {
+		Location string
+		Attrs    map[string]string
+	}
+	if err := getJSON(ctx, api+"/api/events?type=scan_rejected&location=dock-1", &refused); err != nil {
+		t.Fatal(err)
+	}
+	misprint := false
+	for _, e := range refused {
+		misprint = misprint || e.Attrs["station"] == "dock-1-receiving" &&
+			strings.Contains(e.Attrs["reason"], "unreadable: gs1: AI (01)") && strings.Contains(e.Attrs["reason"], "check digit")
+	}
+	if !misprint {
+		t.Errorf("no refusal of the misprinted label among %d scan_rejected events: %+v", len(refused), refused)
 	}
 }
