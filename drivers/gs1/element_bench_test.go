@@ -15,6 +15,7 @@ func BenchmarkParseElementString(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "scans/s")
 }
 
 // The same with the reference date left to time.Now().
@@ -36,4 +37,5 @@ func BenchmarkParseDigitalLink(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "scans/s")
 }
