@@ -114,6 +114,18 @@ CREATE INDEX events_time ON events (time);
 CREATE INDEX events_type_time ON events (type, time);
 CREATE INDEX events_location_time ON events (location, time);
 `,
+	// 4: hold-list versions, one per site, raised by every status change of a lot at the
+	// site and whenever a held lot arrives at or leaves it (see bumpHoldVersion); a site
+	// starts at the newest status change of its lots. The partial index finds held lots.
+	`
+CREATE TABLE hold_versions (
+	site TEXT PRIMARY KEY,
+	version INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO hold_versions (site, version)
+SELECT l.site, max(h.id) FROM lot_status_history h JOIN lots l ON l.id = h.lot_id GROUP BY l.site;
+CREATE INDEX lots_on_hold ON lots (site, key) WHERE status = 'on_hold';
+`,
 }
 
 // SchemaVersion is the schema this build expects.

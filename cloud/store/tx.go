@@ -60,11 +60,17 @@ func (t *Tx) Source(ctx context.Context, site, gateway, epoch string, now time.T
 }
 
 // Lot returns the id of the lot with key, creating it released; it records where and
-// when the lot was seen.
+// when the lot was seen. A held lot that changes site changes the hold lists of both.
 func (t *Tx) Lot(ctx context.Context, key, gtin, lot, site, location string, seen time.Time) (int64, error) {
 	us := micros(seen)
+	var prevSite, status string
+	err := t.tx.QueryRowContext(ctx, `SELECT site, status FROM lots WHERE key = ?`, key).Scan(&prevSite, &status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("store: lot %s: %w", key, err)
+	}
 	var id int64
-	err := t.tx.QueryRowContext(ctx, `
+	var newSite string
+	err = t.tx.QueryRowContext(ctx, `
 INSERT INTO lots (key, gtin, lot, status_changed, site, location, first_seen, last_seen)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET
@@ -72,9 +78,14 @@ ON CONFLICT (key) DO UPDATE SET
 	location = CASE WHEN excluded.last_seen >= lots.last_seen THEN excluded.location ELSE lots.location END,
 	last_seen = max(lots.last_seen, excluded.last_seen),
 	first_seen = min(lots.first_seen, excluded.first_seen)
-RETURNING id`, key, gtin, lot, us, site, location, us, us).Scan(&id)
+RETURNING id, site`, key, gtin, lot, us, site, location, us, us).Scan(&id, &newSite)
 	if err != nil {
 		return 0, fmt.Errorf("store: lot %s: %w", key, err)
+	}
+	if status == StatusOnHold && newSite != prevSite {
+		if err := bumpHoldVersion(ctx, t.tx, prevSite, newSite); err != nil {
+			return 0, err
+		}
 	}
 	return id, nil
 }

@@ -32,12 +32,12 @@ WHERE lot_id = ? AND sensor = ? AND rule = ? AND began = ? AND ended IS NULL`,
 }
 
 // SetLotStatus moves a lot to status with a reason, recording the change in the lot's
-// history; changed is false when the lot already had that status. from, when not empty,
+// history and raising its site's hold-list version; changed is false when the lot already had that status. from, when not empty,
 // restricts the change to lots currently in that status (e.g. only released lots are
 // put on hold automatically; a rejected lot stays rejected).
 func (t *Tx) SetLotStatus(ctx context.Context, lotID int64, from, to, reason, actor string, at time.Time) (changed bool, err error) {
-	var cur string
-	if err := t.tx.QueryRowContext(ctx, `SELECT status FROM lots WHERE id = ?`, lotID).Scan(&cur); err != nil {
+	var cur, site string
+	if err := t.tx.QueryRowContext(ctx, `SELECT status, site FROM lots WHERE id = ?`, lotID).Scan(&cur, &site); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, fmt.Errorf("store: lot %d: %w", lotID, ErrNotFound)
 		}
@@ -53,6 +53,9 @@ func (t *Tx) SetLotStatus(ctx context.Context, lotID int64, from, to, reason, ac
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO lot_status_history (lot_id, at, from_status, to_status, reason, actor) VALUES (?, ?, ?, ?, ?, ?)`,
 		lotID, micros(at), cur, to, reason, actor); err != nil {
 		return false, fmt.Errorf("store: lot %d status history: %w", lotID, err)
+	}
+	if err := bumpHoldVersion(ctx, t.tx, site); err != nil {
+		return false, err
 	}
 	return true, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/lotsense/lotsense/cloud/alerts"
 	"github.com/lotsense/lotsense/cloud/api"
 	"github.com/lotsense/lotsense/cloud/broker"
+	"github.com/lotsense/lotsense/cloud/downlink"
 	"github.com/lotsense/lotsense/cloud/ingest"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
@@ -29,7 +30,7 @@ import (
 type serveFlags struct {
 	data, httpAddr, brokerURL, mqttListen, clientID, group, logLevel string
 	limit                                                            float64
-	delay                                                            time.Duration
+	delay, holdsEvery                                                time.Duration
 }
 
 func parseServe(args []string) (*serveFlags, error) {
@@ -43,6 +44,7 @@ func parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.group, "group", "", "shared-subscription group for several replicas ($share/<group>/...)")
 	fs.Float64Var(&f.limit, "rule-limit", 8, "excursion rule: temperature limit in °C")
 	fs.DurationVar(&f.delay, "rule-delay", 30*time.Minute, "excursion rule: how long above the limit before an excursion (event time)")
+	fs.DurationVar(&f.holdsEvery, "holds-every", 2*time.Second, "how often each site's hold list is checked and, when changed, published to its gateways")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -94,6 +96,12 @@ func serve(ctx context.Context, args []string) error {
 		kinds = []wire.Kind{wire.KindStatus}
 		log.Info("embedded MQTT broker listening", "url", brokerURL)
 	}
+	// Hold lists go to the gateways over their own connection, retained.
+	down, err := downlink.New(downlink.Options{Store: st, Broker: brokerURL, ClientID: f.clientID, Every: f.holdsEvery,
+		Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Options{Store: st, Hub: hub, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	if err != nil {
 		return err
@@ -105,8 +113,10 @@ func serve(ctx context.Context, args []string) error {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("lotsense-cloud %s: dashboard on http://%s (MQTT %s, data in %s)\n", version, ln.Addr(), brokerURL, f.data)
 
+	ctx, stop := context.WithCancel(ctx) // an error of one part stops the others
+	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	wg.Go(func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("dashboard: %w", err)
@@ -114,6 +124,11 @@ func serve(ctx context.Context, args []string) error {
 	})
 	wg.Go(func() {
 		if err := in.Subscribe(ctx, ingest.SubscribeOptions{Broker: brokerURL, ClientID: f.clientID, Group: f.group, Kinds: kinds}); err != nil {
+			errc <- err
+		}
+	})
+	wg.Go(func() {
+		if err := down.Run(ctx); err != nil {
 			errc <- err
 		}
 	})
@@ -126,6 +141,7 @@ func serve(ctx context.Context, args []string) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	hs.Shutdown(sctx)
+	stop()
 	wg.Wait()
 	return err
 }
