@@ -126,6 +126,18 @@ INSERT INTO hold_versions (site, version)
 SELECT l.site, max(h.id) FROM lot_status_history h JOIN lots l ON l.id = h.lot_id GROUP BY l.site;
 CREATE INDEX lots_on_hold ON lots (site, key) WHERE status = 'on_hold';
 `,
+	// 5: the append-only audit log: every lot status change (and, later, every other
+	// decision) with who, when, why, before and after, each entry hashed with the one
+	// before it so a changed or removed entry breaks the chain (see audit.go).
+	`
+CREATE TABLE audit_log (
+	id INTEGER PRIMARY KEY,
+	at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
+	reason TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
+	prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_subject ON audit_log (subject, id);
+`,
 }
 
 // SchemaVersion is the schema this build expects.

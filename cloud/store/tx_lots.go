@@ -36,8 +36,8 @@ WHERE lot_id = ? AND sensor = ? AND rule = ? AND began = ? AND ended IS NULL`,
 // restricts the change to lots currently in that status (e.g. only released lots are
 // put on hold automatically; a rejected lot stays rejected).
 func (t *Tx) SetLotStatus(ctx context.Context, lotID int64, from, to, reason, actor string, at time.Time) (changed bool, err error) {
-	var cur, site string
-	if err := t.tx.QueryRowContext(ctx, `SELECT status, site FROM lots WHERE id = ?`, lotID).Scan(&cur, &site); err != nil {
+	var cur, site, key string
+	if err := t.tx.QueryRowContext(ctx, `SELECT status, site, key FROM lots WHERE id = ?`, lotID).Scan(&cur, &site, &key); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, fmt.Errorf("store: lot %d: %w", lotID, ErrNotFound)
 		}
@@ -55,6 +55,10 @@ func (t *Tx) SetLotStatus(ctx context.Context, lotID int64, from, to, reason, ac
 		return false, fmt.Errorf("store: lot %d status history: %w", lotID, err)
 	}
 	if err := bumpHoldVersion(ctx, t.tx, site); err != nil {
+		return false, err
+	}
+	if err := appendAudit(ctx, t.tx, &AuditEntry{At: at, Actor: actor, Action: AuditLotStatus, Subject: "lot:" + key,
+		Reason: reason, Before: cur, After: to}); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -78,4 +82,16 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		return fmt.Errorf("store: create %s alert: %w", a.Kind, err)
 	}
 	return nil
+}
+
+// LotStatus returns a lot's id and status within the transaction.
+func (t *Tx) LotStatus(ctx context.Context, key string) (id int64, status string, err error) {
+	err = t.tx.QueryRowContext(ctx, `SELECT id, status FROM lots WHERE key = ?`, key).Scan(&id, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("store: lot %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("store: lot %q: %w", key, err)
+	}
+	return id, status, nil
 }
