@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -29,4 +31,20 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// loadSaved applies what the last run saved in the outbox directory under name (a
+// retained message from the cloud), if anything; failing that, the gateway logs what
+// it will do without it.
+func (g *gw) loadSaved(name string, apply func(p []byte, save bool) error, without string) {
+	p, err := os.ReadFile(filepath.Join(g.cfg.Outbox.Dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err == nil {
+		err = apply(p, false)
+	}
+	if err != nil {
+		g.log.Warn("saved "+name+" not applied: "+without, "err", err)
+	}
 }

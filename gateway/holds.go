@@ -3,12 +3,8 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/lotsense/lotsense/drivers/gs1"
@@ -98,9 +94,7 @@ func (g *gw) applyHolds(p []byte, save bool) error {
 	if !g.holds.apply(m) {
 		return nil
 	}
-	held := slices.Clone(m.Lots)
-	slices.Sort(held)
-	g.log.Info("hold list applied", "version", m.Version, "lots_on_hold", len(held))
+	g.log.Info("hold list applied", "version", m.Version, "lots_on_hold", len(m.Lots))
 	if save {
 		if err := writeAtomic(filepath.Join(g.cfg.Outbox.Dir, holdsName), p); err != nil {
 			g.log.Error("hold list not saved for the next start", "err", err)
@@ -111,16 +105,7 @@ func (g *gw) applyHolds(p []byte, save bool) error {
 
 // loadHolds applies the hold list saved by the last run, if any.
 func (g *gw) loadHolds() {
-	p, err := os.ReadFile(filepath.Join(g.cfg.Outbox.Dir, holdsName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	if err == nil {
-		err = g.applyHolds(p, false)
-	}
-	if err != nil {
-		g.log.Warn("saved hold list not applied: no lot is known to be on hold until the cloud sends the list", "err", err)
-	}
+	g.loadSaved(holdsName, g.applyHolds, "no lot is known to be on hold until the cloud sends the list")
 }
 
 // raiseAlarm stores a local alarm (e.g. a held lot moving) on the alarms stream, which goes

@@ -3,8 +3,6 @@ package gateway
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -56,16 +54,7 @@ func (g *gw) subscribeDown(c publish.Client) error {
 
 // loadLotMap applies the lot map saved by the last run, if any.
 func (g *gw) loadLotMap() {
-	p, err := os.ReadFile(filepath.Join(g.cfg.Outbox.Dir, lotMapName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return
-	}
-	if err == nil {
-		err = g.applyLotMap(p, false)
-	}
-	if err != nil {
-		g.log.Warn("saved lot map not applied: tags resolve from the configuration until the cloud sends one", "err", err)
-	}
+	g.loadSaved(lotMapName, g.applyLotMap, "tags resolve from the configuration until the cloud sends one")
 }
 
 // applyLotMap checks a lot map payload and, when it is newer than the one in force,
