@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"golang.org/x/sys/unix"
+	"github.com/lotsense/lotsense/drivers/internal/pty"
 )
 
 // PTY is a pseudo-terminal pair standing in for a serial scanner's port: what is
@@ -15,50 +15,13 @@ type PTY struct {
 	path          string
 }
 
-// OpenPTY opens a pseudo-terminal pair (/dev/ptmx, no cgo). The slave side is set to
-// raw mode and kept open, so its settings hold and writes never fail while the
-// driver has the port closed between reconnects.
+// OpenPTY opens a pseudo-terminal pair; a driver opens Path as its serial port.
 func OpenPTY() (*PTY, error) {
-	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	master, slave, path, err := pty.Open()
 	if err != nil {
-		return nil, fmt.Errorf("scannersim: open a pseudo-terminal: %w", err)
-	}
-	master := os.NewFile(uintptr(fd), "ptmx")
-	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
-	if err == nil {
-		err = unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0)
-	}
-	if err != nil {
-		master.Close()
-		return nil, fmt.Errorf("scannersim: pseudo-terminal: %w", err)
-	}
-	path := fmt.Sprintf("/dev/pts/%d", n)
-	slave, err := os.OpenFile(path, os.O_RDWR|unix.O_NOCTTY, 0)
-	if err == nil {
-		err = makeRaw(int(slave.Fd()))
-	}
-	if err != nil {
-		master.Close()
-		if slave != nil {
-			slave.Close()
-		}
-		return nil, fmt.Errorf("scannersim: %s: %w", path, err)
+		return nil, fmt.Errorf("scannersim: %w", err)
 	}
 	return &PTY{master: master, slave: slave, path: path}, nil
-}
-
-// makeRaw sets a terminal to raw mode, as cfmakeraw(3) does: bytes pass unchanged.
-func makeRaw(fd int) error {
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
 }
 
 // Path is the slave side's device path, to open as a serial port.
