@@ -3,8 +3,9 @@ package llrp
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
+
+	"github.com/lotsense/lotsense/drivers/internal/backoff"
 )
 
 // Run keeps a reader connection up until ctx ends: Dial, Serve, and on any failure
@@ -50,17 +51,7 @@ func Run(ctx context.Context, opts Options, h Handler) error {
 // Backoff returns the delay before reconnect attempt n (0-based): min·2ⁿ capped at max,
 // with the upper half jittered (uniform in [d/2, d]) so readers behind one gateway do not
 // reconnect in step.
-func Backoff(n int, lo, hi time.Duration) time.Duration {
-	d := lo
-	for i := 0; i < n && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
-}
+func Backoff(n int, lo, hi time.Duration) time.Duration { return backoff.Delay(n, lo, hi) }
 
 func (o *Options) state(connected bool, err error) {
 	if o.OnState != nil {

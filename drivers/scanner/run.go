@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/lotsense/lotsense/drivers"
+	"github.com/lotsense/lotsense/drivers/internal/backoff"
 )
 
 // Source is a barcode scanner. Run blocks until ctx ends, calling emit (from Run's
@@ -97,7 +97,7 @@ func (s *source) Run(ctx context.Context, emit func(drivers.Scan)) error {
 			err = errors.New("scanner: device closed")
 		}
 		s.state(false, err)
-		d := backoff(attempt, min(firstReopen, s.cfg.reopen), s.cfg.reopen)
+		d := backoff.Delay(attempt, min(firstReopen, s.cfg.reopen), s.cfg.reopen)
 		// A scanner left unplugged fails every few seconds: say so once, then quietly.
 		if msg := err.Error(); msg != lastErr {
 			s.log.Warn("scanner: device unavailable; retrying", "err", err, "in", d)
@@ -146,20 +146,6 @@ func (s *source) report(err error) {
 	if s.env.OnError != nil {
 		s.env.OnError(err)
 	}
-}
-
-// backoff returns the delay before reopen attempt n (0-based): lo·2ⁿ capped at hi, the
-// upper half jittered (uniform in [d/2, d]).
-func backoff(n int, lo, hi time.Duration) time.Duration {
-	d := lo
-	for i := 0; i < n && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
 }
 
 // wait returns how long to wait for input: until the deadline of a scan under way, at
