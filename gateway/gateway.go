@@ -32,6 +32,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// SummaryEvery logs the latest value of every sensor this often (real time); 0: never.
 	SummaryEvery time.Duration
+	// Ready, when set, is called once the gateway runs (outbox open, drivers and
+	// publisher started), whether or not the broker and the devices answer yet; see
+	// Health (health.go). It must not block. lotsense-gateway run tells systemd.
+	Ready func(*Health)
 }
 
 // gw is one running gateway.
@@ -140,6 +144,7 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	defer stopPublishing()
 	pubDone := make(chan error, 1)
 	go func() { pubDone <- pub.Run(pubCtx) }()
+	g.ready()
 	published := false
 	select {
 	case <-ctx.Done():

@@ -115,6 +115,7 @@ func serve(ctx context.Context, args []string) error {
 
 	ctx, stop := context.WithCancel(ctx) // an error of one part stops the others
 	defer stop()
+	defer notifySystemd(ctx, log, fmt.Sprintf("dashboard on http://%s, MQTT %s", ln.Addr(), brokerURL))()
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	wg.Go(func() {

@@ -42,8 +42,10 @@ func run(ctx context.Context, args []string) error {
 	if *speed != 1 && !allSimulated(cfg) {
 		return fmt.Errorf("run: -speed %v needs every sensor simulated; real devices run in real time", *speed)
 	}
+	sd := newNotifier(log)
+	defer sd.stop()
 	return gateway.Run(ctx, cfg, gateway.Options{Speed: *speed, Broker: *broker, Version: version, Logger: log,
-		SummaryEvery: *summary})
+		SummaryEvery: *summary, Ready: sd.ready(ctx)})
 }
 
 // checkListen checks the -api flag: host:port, or off.
