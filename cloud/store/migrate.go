@@ -138,6 +138,27 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_subject ON audit_log (subject, id);
 `,
+	// 6: users, their browser sessions and API tokens (package auth). Sessions and
+	// tokens are kept as SHA-256 hashes of their secrets, passwords as bcrypt hashes.
+	`
+CREATE TABLE users (
+	id INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+	disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+	token_hash TEXT PRIMARY KEY,
+	user_id INTEGER NOT NULL REFERENCES users(id),
+	csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expires ON sessions (expires);
+CREATE TABLE api_tokens (
+	id INTEGER PRIMARY KEY,
+	name TEXT NOT NULL, user_id INTEGER NOT NULL REFERENCES users(id), scope TEXT NOT NULL,
+	token_hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, last_used INTEGER, revoked INTEGER
+);
+`,
 }
 
 // SchemaVersion is the schema this build expects.
