@@ -37,7 +37,9 @@ var common = map[string]bool{
 // with fewer than 5 different characters, containing the user name, or on the list of
 // the most common ones.
 func CheckPassword(user, password string) error {
-	weak := func(format string, args ...any) error { return &WeakPasswordError{Reason: fmt.Sprintf(format, args...)} }
+	weak := func(format string, args ...any) error {
+		return &WeakPasswordError{Reason: fmt.Sprintf(format, args...)}
+	}
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
