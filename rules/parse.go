@@ -104,15 +104,20 @@ func parseProfile(pn *yaml.Node) (Profile, Errors) {
 			}
 		}
 	}
-	if len(es) == 0 {
-		for _, e := range p.problems() {
-			if e.Index >= 0 && e.Index < len(ruleNodes) {
-				place(e, ruleNodes[e.Index], ruleAt[e.Index])
-			} else {
-				place(e, pn, at)
-			}
-			es = append(es, e)
+	decoded := map[[2]any]bool{} // (index, field) already reported while decoding
+	for _, e := range es {
+		decoded[[2]any{e.Index, e.Field}] = true
+	}
+	for _, e := range p.problems() {
+		if decoded[[2]any{e.Index, e.Field}] {
+			continue
 		}
+		if e.Index >= 0 && e.Index < len(ruleNodes) {
+			place(e, ruleNodes[e.Index], ruleAt[e.Index])
+		} else {
+			place(e, pn, at)
+		}
+		es = append(es, e)
 	}
 	for _, e := range es {
 		e.Profile = p.Name

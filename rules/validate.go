@@ -315,8 +315,9 @@ func (p Profile) problems() Errors {
 			e := problem("name", "%q is also the name of rules[%d]; give each rule its own name", name, j)
 			e.Index, e.Rule = i, name
 			es = append(es, e)
+		} else {
+			seen[name] = i
 		}
-		seen[name] = i
 		if r.Kind == KindDefrost {
 			if defrosts++; defrosts == 2 {
 				e := problem("kind", "a profile has at most one defrost rule")
