@@ -21,9 +21,12 @@ const usage = `lotsense-cloud: the lotsense cloud service
 
 Usage:
   lotsense-cloud [serve] [flags]   run the service (the default)
+  lotsense-cloud user add|list|passwd|disable|enable …   manage dashboard users
+  lotsense-cloud token add|list|revoke …                 manage API tokens
   lotsense-cloud version           print the version
 
-Run "lotsense-cloud serve -h" for the flags.
+Run "lotsense-cloud serve -h" for the flags, "lotsense-cloud user" and
+"lotsense-cloud token" for theirs.
 `
 
 func main() {
@@ -38,6 +41,10 @@ func main() {
 	switch cmd {
 	case "serve":
 		err = serve(ctx, args)
+	case "user":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.user(ctx, args)
+	case "token":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.token(ctx, args)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
