@@ -241,7 +241,7 @@ func (e *Engine) insert(x entry) (Status, []ExcursionChange) {
 		e.changes = nil
 		return Applied, ch
 	}
-	if x.t < e.st.Now-e.horizon {
+	if x.t < e.cutoff() {
 		return TooLate, nil
 	}
 	pos, found := slices.BinarySearchFunc(e.hist, x, compareEntries)
@@ -281,7 +281,7 @@ func (e *Engine) AddBatch(readings []Reading) (statuses []Status, changes []Excu
 	for _, it := range late {
 		pos, found := slices.BinarySearchFunc(e.hist, it.x, compareEntries)
 		switch {
-		case it.x.t < e.st.Now-e.horizon:
+		case it.x.t < e.cutoff():
 			statuses[it.i] = TooLate
 		case found:
 			statuses[it.i] = Duplicate

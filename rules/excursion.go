@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
 // Excursion is one verdict of one rule over the series. Times are UTC.
 type Excursion struct {
-	// ID is "<rule>@<start, RFC 3339 with nanoseconds>", or "<rule>/bad@<start>" for a
-	// bad_data excursion: the same for the same rule and start in every run.
+	// ID is "<rule>@<start, RFC 3339 with nanoseconds, UTC>", or "<rule>/bad@<start>"
+	// for a bad_data excursion: the same for the same rule and start in every run. A
+	// second excursion of a rule starting at the same instant (possible only for a
+	// rate rule fed several readings of one time) gets "#1", "#2", ….
 	ID       string   `json:"id"`
 	Rule     string   `json:"rule"`
 	Kind     Kind     `json:"kind"` // the rule's kind, or bad_data
@@ -92,18 +95,22 @@ type ExcursionChange struct {
 
 func utc(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
-func excursionID(rule string, bad bool, start int64) string {
+func excursionID(rule string, bad bool, start int64, seq int) string {
 	if bad {
 		rule += "/bad"
 	}
-	return rule + "@" + utc(start).Format(time.RFC3339Nano)
+	id := rule + "@" + utc(start).Format(time.RFC3339Nano)
+	if seq > 0 {
+		id += "#" + strconv.Itoa(seq)
+	}
+	return id
 }
 
 // excursion builds the output form of rule ri's excursion x.
 func (e *Engine) excursion(ri int, bad bool, x *excState) Excursion {
 	r := &e.rules[ri]
 	ex := Excursion{
-		ID: excursionID(r.Name, bad, x.Start), Rule: r.Name, Kind: r.Kind, Quantity: r.Quantity,
+		ID: excursionID(r.Name, bad, x.Start, x.Seq), Rule: r.Name, Kind: r.Kind, Quantity: r.Quantity,
 		Severity: r.Severity, Limit: r.Limit, Start: utc(x.Start), Peak: x.Peak,
 		Beyond: Duration(x.Beyond), Unknown: Duration(x.Unknown), MKT: x.MKT,
 	}
@@ -156,7 +163,7 @@ func compareListed(a, b listed) int {
 // leaving out those that closed before the horizon (cutoff), sorted.
 func (e *Engine) collect(from int64) []listed {
 	var out []listed
-	cutoff := e.st.Now - e.horizon
+	cutoff := e.cutoff()
 	for _, c := range e.closed {
 		if c.At >= from && c.X.ClosedAt >= cutoff {
 			out = append(out, listed{c.Rule, c.Bad, e.excursion(c.Rule, c.Bad, &c.X)})

@@ -124,7 +124,7 @@ func (e *Engine) replay(from int64) {
 // entries before it; history is kept from there (or from the oldest entry a window of
 // that checkpoint's state still reads); closed excursions older than it are final.
 func (e *Engine) trim() {
-	cutoff := e.st.Now - e.horizon
+	cutoff := e.cutoff()
 	k := sort.Search(len(e.cks), func(k int) bool {
 		p := e.cks[k].Pos
 		return p > e.base && e.entryAt(p-1).t >= cutoff
@@ -152,4 +152,12 @@ func (e *Engine) nextGood(q uint16, i int64) int64 {
 			return j
 		}
 	}
+}
+
+// cutoff is the time before which readings are too late: the latest minus the horizon.
+func (e *Engine) cutoff() int64 {
+	if e.st.Now < math.MinInt64+e.horizon {
+		return math.MinInt64
+	}
+	return e.st.Now - e.horizon
 }

@@ -155,6 +155,16 @@ func TestRate(t *testing.T) {
 	if p := both.Excursions()[0].Peak; p > -0.59 || p < -0.61 {
 		t.Errorf("peak rate %v, want -0.6", p)
 	}
+	// Three readings of one instant are judged in value order: −0.6, 0, +0.6 per
+	// minute open, close and open again; the second excursion gets its own id.
+	same := newTestEngine(t, Rule{Kind: KindRate, PerMinute: 0.5, Span: mn(10)})
+	for _, r := range []step{{min: 0, v: 10}, {min: 5, v: 10}, {min: 10, v: 16}, {min: 10, v: 10}, {min: 10, v: 4}} {
+		same.Add(r.reading())
+	}
+	xs := same.Excursions()
+	if len(xs) != 2 || xs[0].ID != "rate@2026-11-22T08:10:00Z" || xs[1].ID != "rate@2026-11-22T08:10:00Z#1" || !xs[0].Closed() || xs[1].Closed() {
+		t.Errorf("same-instant excursions %+v", xs)
+	}
 }
 
 func TestOffline(t *testing.T) {

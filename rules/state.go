@@ -62,6 +62,9 @@ type excState struct {
 	Closed      bool    `json:"closed,omitempty"`
 	End         int64   `json:"end,omitempty"`
 	ClosedAt    int64   `json:"closed_at,omitempty"`
+	// Seq tells apart excursions of one rule that start at the same instant (a rate
+	// rule judging several readings of one time); 0 for the first.
+	Seq int `json:"seq,omitempty"`
 }
 
 // ruleState is one rule's state; each kind uses the fields it needs.
@@ -78,6 +81,9 @@ type ruleState struct {
 	TailT      int64    `json:"tail_t"`      // mkt: that segment's start
 	TailW      int64    `json:"tail_w"`      // mkt: its weight
 	TailE      float64  `json:"tail_e"`      // mkt: its exponential
+	HasLast    bool     `json:"has_last"`    // LastStart is set
+	LastStart  int64    `json:"last_start"`  // start of the latest excursion level opened
+	LastSeq    int      `json:"last_seq"`    // and its Seq
 }
 
 // crule is a rule compiled for evaluation: durations in nanoseconds.

@@ -102,7 +102,12 @@ func (e *Engine) level(ri int, r *crule, s *ruleState, i, t int64, c cond, val f
 	switch c {
 	case condBeyond:
 		if !x.Open {
-			*x = excState{Open: true, Start: t, Peak: val}
+			seq := 0
+			if s.HasLast && s.LastStart == t {
+				seq = s.LastSeq + 1
+			}
+			s.HasLast, s.LastStart, s.LastSeq = true, t, seq
+			*x = excState{Open: true, Start: t, Peak: val, Seq: seq}
 			e.emit(Opened, ri, false, x)
 		} else if worse(r, val, x.Peak) {
 			x.Peak = val
