@@ -80,3 +80,26 @@ func BenchmarkPharmaLateReading(b *testing.B) {
 		})
 	}
 }
+
+// Snapshot and Restore after 48 h of 10-second readings (the size is reported).
+func BenchmarkPharmaSnapshotRestore(b *testing.B) {
+	e := pharmaEngine(b)
+	vs := pharmaValues()
+	for n := range 2 * 8640 {
+		e.Add(Reading{Time: t0.Add(time.Duration(n) * 10 * time.Second), Quantity: Temperature, Value: vs[n%len(vs)], Good: true})
+	}
+	var size int
+	b.ResetTimer()
+	for range b.N {
+		data, err := e.Snapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(data)
+		if err := pharmaEngine(b).Restore(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(size), "snapshot-bytes")
+	b.ReportMetric(float64(len(e.hist)), "history-readings")
+}

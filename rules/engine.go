@@ -106,7 +106,7 @@ func NewEngine(p Profile, opts *Options) (*Engine, error) {
 	e := &Engine{horizon: int64(o.Horizon), every: int64(o.CheckpointEvery), qidx: map[Quantity]uint16{}}
 	e.profile = Profile{Name: p.Name, Description: p.Description}
 	for _, r := range p.Rules {
-		e.profile.Rules = append(e.profile.Rules, r.Defaults())
+		e.profile.Rules = append(e.profile.Rules, r.Defaults().clone())
 	}
 	if err := e.compile(); err != nil {
 		return nil, err
@@ -168,6 +168,9 @@ func (e *Engine) compile() error {
 func (e *Engine) Profile() Profile {
 	p := e.profile
 	p.Rules = slices.Clone(p.Rules)
+	for i := range p.Rules {
+		p.Rules[i] = p.Rules[i].clone()
+	}
 	return p
 }
 

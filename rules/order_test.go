@@ -257,3 +257,38 @@ func FuzzArrivalOrder(f *testing.F) {
 		compareOutcomes(t, "fuzzed order", want, feed(t, allKinds(), &Options{CheckpointEvery: int(every%64) + 1}, perm))
 	})
 }
+
+// Memory is bounded by the horizon: days of readings keep only the last hours of
+// history, checkpoints and closed excursions.
+func TestHistoryIsTrimmed(t *testing.T) {
+	p := Profile{Name: "p", Rules: []Rule{
+		{Kind: KindHigh, Limit: 8},
+		{Kind: KindMKT, Limit: 8, Window: mn(60), MinTime: mn(30)},
+		{Kind: KindRate, PerMinute: 1, Span: mn(30)},
+	}}
+	e, err := NewEngine(p, &Options{Horizon: 2 * time.Hour, CheckpointEvery: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range 10 * 24 * 60 { // ten days, one reading a minute, an excursion an hour
+		v := 5.0
+		if m%60 < 5 {
+			v = 9
+		}
+		e.Add(Reading{Time: at(m), Quantity: Temperature, Value: v, Good: true})
+	}
+	// kept: 2 h of horizon, the 1 h window (plus max_gap) of the oldest checkpoint,
+	// and up to two checkpoint spacings
+	if n := len(e.hist); n > 120+75+32 {
+		t.Errorf("%d readings of history kept", n)
+	}
+	if n := len(e.cks); n > 120/16+2 {
+		t.Errorf("%d checkpoints kept", n)
+	}
+	if n := len(e.closed); n > 4 {
+		t.Errorf("%d closed excursions kept", n)
+	}
+	if xs := e.Excursions(); len(xs) != 2 || xs[0].Start.Before(at(10*24*60-120)) {
+		t.Errorf("excursions %+v, want the two closed within the horizon", xs)
+	}
+}

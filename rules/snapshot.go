@@ -57,37 +57,114 @@ func (h history) MarshalJSON() ([]byte, error) {
 }
 
 func (h *history) UnmarshalJSON(b []byte) error {
-	var raw [][4]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
+	p := histParser{b: b}
+	*h = (*h)[:0]
+	p.expect('[')
+	if p.peek() == ']' {
+		p.i++
+		return p.err
 	}
-	*h = make(history, len(raw))
 	var t int64
-	for k, r := range raw {
-		var (
-			dt   int64
-			q    int
-			v    float64
-			good bool
-		)
-		for f, dst := range []any{&dt, &q, &v, &good} {
-			if err := json.Unmarshal(r[f], dst); err != nil {
-				return fmt.Errorf("history[%d][%d]: %w", k, f, err)
-			}
+	for p.err == nil {
+		p.expect('[')
+		dt := p.int()
+		p.expect(',')
+		q := p.int()
+		p.expect(',')
+		v := p.float()
+		p.expect(',')
+		good := p.bool()
+		p.expect(']')
+		if p.err != nil {
+			break
+		}
+		if q < -1 || q >= tickQ {
+			return fmt.Errorf("history[%d]: quantity index %d", len(*h), q)
 		}
 		t += dt
 		x := entry{t: t, v: v, good: good, q: tickQ}
 		if q >= 0 {
 			x.q = uint16(q)
 		}
-		(*h)[k] = x
+		*h = append(*h, x)
+		if p.peek() == ']' {
+			p.i++
+			break
+		}
+		p.expect(',')
+	}
+	if p.err != nil {
+		return fmt.Errorf("history[%d]: %w", len(*h), p.err)
 	}
 	return nil
 }
 
-// fingerprint identifies the profile (with defaults) an engine runs.
+// histParser reads the history's rows of numbers without a generic JSON decoder.
+type histParser struct {
+	b   []byte
+	i   int
+	err error
+}
+
+func (p *histParser) peek() byte {
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\n' || p.b[p.i] == '\t' || p.b[p.i] == '\r') {
+		p.i++
+	}
+	if p.i == len(p.b) {
+		return 0
+	}
+	return p.b[p.i]
+}
+
+func (p *histParser) expect(c byte) {
+	if p.err == nil && p.peek() != c {
+		p.err = fmt.Errorf("want %q at byte %d", c, p.i)
+	}
+	p.i++
+}
+
+func (p *histParser) token() string {
+	p.peek()
+	j := p.i
+	for j < len(p.b) && p.b[j] != ',' && p.b[j] != ']' && p.b[j] != ' ' {
+		j++
+	}
+	s := string(p.b[p.i:j])
+	p.i = j
+	return s
+}
+
+func (p *histParser) int() int64 {
+	if p.err != nil {
+		return 0
+	}
+	v, err := strconv.ParseInt(p.token(), 10, 64)
+	p.err = err
+	return v
+}
+
+func (p *histParser) float() float64 {
+	if p.err != nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(p.token(), 64)
+	p.err = err
+	return v
+}
+
+func (p *histParser) bool() bool {
+	if p.err != nil {
+		return false
+	}
+	v, err := strconv.ParseBool(p.token())
+	p.err = err
+	return v
+}
+
+// fingerprint identifies the rules (with defaults) an engine runs; the profile's
+// description does not count.
 func (e *Engine) fingerprint() string {
-	b, _ := json.Marshal(e.profile)
+	b, _ := json.Marshal(e.profile.Rules)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:12])
 }

@@ -118,6 +118,20 @@ func (r Rule) Defaults() Rule {
 	return r
 }
 
+// clone copies the rule deeply (schedule, bad_alarm).
+func (r Rule) clone() Rule {
+	if r.Schedule != nil {
+		s := *r.Schedule
+		s.Times = slices.Clone(s.Times)
+		r.Schedule = &s
+	}
+	if r.BadAlarm != nil {
+		b := *r.BadAlarm
+		r.BadAlarm = &b
+	}
+	return r
+}
+
 // deltaHR returns ΔH/R in kelvin of an mkt rule with defaults applied.
 func (r Rule) deltaHR() float64 {
 	if r.ActivationEnergy != 0 {
