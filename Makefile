@@ -5,6 +5,7 @@
 SHELL       := /bin/bash
 GO          ?= go
 BIN         := bin
+DIST        := dist
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 CMDS        := gateway/cmd/lotsense-gateway cloud/cmd/lotsense-cloud
@@ -17,7 +18,7 @@ SPEED       ?= 60
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build cross demo test ci bench fuzz deps vet fmt clean
+.PHONY: all build cross deb demo test ci bench fuzz deps vet fmt clean
 
 all: build
 
@@ -34,6 +35,14 @@ cross:
 		GOOS=linux GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux-armv7/ ./$$c || exit 1; \
 	done
 	@echo "cross-built $(BIN)/linux-arm64 and $(BIN)/linux-armv7"
+
+## deb: Debian packages in $(DIST)/ from CGO_ENABLED=0 binaries: lotsense-gateway for arm64,
+## armhf (GOARM=7) and amd64, lotsense-cloud for amd64 and arm64 (deploy/README.md)
+deb: cross
+	@for c in $(CMDS); do \
+		GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/linux-amd64/ ./$$c || exit 1; \
+	done
+	@VERSION='$(VERSION)' BIN=$(BIN) DIST=$(DIST) bash deploy/debian/build.sh
 
 ## demo: the cloud with its embedded broker and SQLite under ./data, and one simulated
 ## cold-room gateway; the dashboard is on http://$(HTTP). Ctrl-C stops both.
@@ -78,4 +87,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf $(BIN) data
+	rm -rf $(BIN) $(DIST) data

@@ -80,7 +80,7 @@ func (h *Health) Summary() string {
 	if h.g.api.Link().Connected() {
 		broker = "broker connected"
 	}
-	return fmt.Sprintf("%d sensors (%d failing), %d readers, %d stations, %s, %d records pending",
+	return fmt.Sprintf("sensors %d (%d failing), readers %d, stations %d, %s, %d records pending",
 		len(h.g.sensors), failing, len(h.g.cfg.Readers), len(h.g.cfg.Stations), broker, h.g.pending())
 }
 
