@@ -248,8 +248,11 @@ func (e *Engine) insert(x entry) (Status, []ExcursionChange) {
 		return TooLate, nil
 	}
 	pos, found := slices.BinarySearchFunc(e.hist, x, compareEntries)
-	if found {
+	switch {
+	case found:
 		return Duplicate, nil
+	case e.base+int64(pos) < e.cks[0].Pos: // cannot happen: trim keeps the horizon
+		return TooLate, nil
 	}
 	from := e.restorePoint(e.base + int64(pos))
 	before := e.collect(from)
@@ -284,7 +287,7 @@ func (e *Engine) AddBatch(readings []Reading) (statuses []Status, changes []Excu
 	for _, it := range late {
 		pos, found := slices.BinarySearchFunc(e.hist, it.x, compareEntries)
 		switch {
-		case it.x.t < e.cutoff():
+		case it.x.t < e.cutoff(), e.base+int64(pos) < e.cks[0].Pos:
 			statuses[it.i] = TooLate
 		case found:
 			statuses[it.i] = Duplicate

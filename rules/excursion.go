@@ -87,6 +87,20 @@ func (c ChangeKind) String() string {
 // MarshalJSON writes the change type's name.
 func (c ChangeKind) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
 
+// UnmarshalJSON reads a change type's name.
+func (c *ChangeKind) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("rules: change type must be a string: %w", err)
+	}
+	i := slices.Index(changeNames[:], s)
+	if i <= 0 {
+		return fmt.Errorf("rules: unknown change type %q", s)
+	}
+	*c = ChangeKind(i)
+	return nil
+}
+
 // ExcursionChange is one change of one excursion, as the Excursion then stands.
 type ExcursionChange struct {
 	Type      ChangeKind `json:"type"`

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func restart(t testing.TB, e *Engine, o *Options) *Engine {
@@ -43,39 +44,48 @@ func TestRestartMidDelay(t *testing.T) {
 }
 
 // Restarting anywhere in a series, with readings out of order before and after,
-// gives the changes and excursions of a run without restarts.
+// gives the changes and excursions of a run without restarts; also with a short
+// horizon, so snapshots are taken of trimmed histories.
 func TestRestartAnywhere(t *testing.T) {
-	rs := series(11, 5)
-	rng := rand.New(rand.NewPCG(12, 12))
-	for i := range rs { // some readings arrive late
-		if j := i + rng.IntN(6); j < len(rs) {
-			rs[i], rs[j] = rs[j], rs[i]
-		}
-	}
-	o := &Options{CheckpointEvery: 7}
-	whole, err := NewEngine(allKinds(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var after [][]ExcursionChange
-	for _, r := range rs {
-		_, ch := whole.Add(r)
-		after = append(after, ch)
-	}
-	for cut := 1; cut < len(rs); cut += 23 {
-		e, _ := NewEngine(allKinds(), o)
-		for _, r := range rs[:cut] {
-			e.Add(r)
-		}
-		e = restart(t, e, o)
-		for k, r := range rs[cut:] {
-			_, ch := e.Add(r)
-			if !reflect.DeepEqual(shorts(ch), shorts(after[cut+k])) || !reflect.DeepEqual(ch, after[cut+k]) {
-				t.Fatalf("restart at %d, reading %d: changes %q, without restart %q", cut, cut+k, shorts(ch), shorts(after[cut+k]))
+	for _, c := range []struct {
+		hours int
+		o     *Options
+		step  int
+	}{
+		{5, &Options{CheckpointEvery: 7}, 23},
+		{30, &Options{CheckpointEvery: 5, Horizon: 2 * time.Hour}, 97},
+	} {
+		rs := series(11, c.hours)
+		rng := rand.New(rand.NewPCG(12, 12))
+		for i := range rs { // some readings arrive late
+			if j := i + rng.IntN(6); j < len(rs) {
+				rs[i], rs[j] = rs[j], rs[i]
 			}
 		}
-		if !reflect.DeepEqual(e.Excursions(), whole.Excursions()) {
-			t.Fatalf("restart at %d: excursions differ", cut)
+		whole, err := NewEngine(allKinds(), c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var after [][]ExcursionChange
+		for _, r := range rs {
+			_, ch := whole.Add(r)
+			after = append(after, ch)
+		}
+		for cut := 1; cut < len(rs); cut += c.step {
+			e, _ := NewEngine(allKinds(), c.o)
+			for _, r := range rs[:cut] {
+				e.Add(r)
+			}
+			e = restart(t, e, c.o)
+			for k, r := range rs[cut:] {
+				_, ch := e.Add(r)
+				if !reflect.DeepEqual(ch, after[cut+k]) {
+					t.Fatalf("%d h, restart at %d, reading %d: changes %q, without restart %q", c.hours, cut, cut+k, shorts(ch), shorts(after[cut+k]))
+				}
+			}
+			if !reflect.DeepEqual(e.Excursions(), whole.Excursions()) {
+				t.Fatalf("%d h, restart at %d: excursions differ", c.hours, cut)
+			}
 		}
 	}
 }
@@ -114,5 +124,23 @@ func TestRestoreRefusesOtherSnapshots(t *testing.T) {
 	}
 	if xs := same.Excursions(); len(xs) != 1 || xs[0].ID != "high@2026-11-22T08:00:00Z" {
 		t.Errorf("restored excursions %+v", xs)
+	}
+}
+
+func TestChangeJSON(t *testing.T) {
+	e := newTestEngine(t, Rule{Kind: KindHigh, Limit: 8})
+	_, ch := e.Add(Reading{Time: at(0), Quantity: Temperature, Value: 9, Good: true})
+	b, err := json.Marshal(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"type":"opened","excursion":{"id":"high@2026-11-22T08:00:00Z","rule":"high","kind":"high","quantity":"temperature","severity":"critical","limit":8,"start":"2026-11-22T08:00:00Z","peak":9,"beyond":"0s","unknown":"0s"}},` +
+		`{"type":"confirmed","excursion":{"id":"high@2026-11-22T08:00:00Z","rule":"high","kind":"high","quantity":"temperature","severity":"critical","limit":8,"start":"2026-11-22T08:00:00Z","confirmed_at":"2026-11-22T08:00:00Z","peak":9,"beyond":"0s","unknown":"0s"}}]`
+	if string(b) != want {
+		t.Errorf("JSON\n%s\nwant\n%s", b, want)
+	}
+	var back []ExcursionChange
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, ch) {
+		t.Errorf("round trip: %v\n%+v\n%+v", err, back, ch)
 	}
 }
