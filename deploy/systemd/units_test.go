@@ -24,6 +24,7 @@ var units = map[string][]string{
 		"DevicePolicy=closed", "DeviceAllow=char-i2c rw", "DeviceAllow=char-gpiochip rw",
 		"DeviceAllow=char-ttyUSB rw", "DeviceAllow=char-ttyACM rw", "DeviceAllow=char-ttyAMA rw",
 		"DeviceAllow=char-input rw", "MemoryMax=256M", "WantedBy=multi-user.target",
+		"SystemCallFilter=@system-service adjtimex", // the clock-sync check (gateway/clock.go)
 	},
 	"lotsense-cloud.service": {
 		"Type=notify", "Restart=on-failure", "RestartSec=5",
@@ -43,6 +44,9 @@ func TestUnitsKeepTheirDirectives(t *testing.T) {
 			if !slices.Contains(lines, w) {
 				t.Errorf("%s: no line %q", name, w)
 			}
+		}
+		if name == "lotsense-gateway.service" && slices.Contains(lines, "ProtectClock=yes") {
+			t.Errorf("%s: ProtectClock=yes denies adjtimex, which the gateway reads the clock's sync state with", name)
 		}
 		if name == "lotsense-cloud.service" && slices.ContainsFunc(lines, func(l string) bool {
 			return strings.HasPrefix(l, "WatchdogSec=") || strings.HasPrefix(l, "SupplementaryGroups=")
