@@ -1,6 +1,8 @@
 package fwconfig
 
 import (
+	"path/filepath"
+
 	"github.com/lotsense/lotsense/drivers/aht20"
 	"github.com/lotsense/lotsense/drivers/bmxx80"
 	"github.com/lotsense/lotsense/drivers/contact"
@@ -31,6 +33,8 @@ type Config struct {
 	// Lots the gateway may meet at its doors that are not stored at any of its locations
 	// yet (an expected delivery), with the tags that stand for them.
 	Lots []Lot `yaml:"lots"`
+	// Rules configures the local excursion rules (see Location.Profile).
+	Rules Rules `yaml:"rules"`
 
 	file string         // name used in messages
 	pos  map[string]pos // where each value was written, by path ("sensors[0].interval")
@@ -93,6 +97,32 @@ type API struct {
 // Enabled reports whether the local API is to listen.
 func (a API) Enabled() bool { return a.Listen != "" && a.Listen != APIOff }
 
+// Rules configures the excursion rules the gateway evaluates locally.
+type Rules struct {
+	// ProfilesFile is a YAML file of product profiles in the format the cloud reads too
+	// (see rules/README.md): `profiles:` with named rule lists. A relative path is
+	// resolved against the configuration file's directory. Optional: the built-in
+	// profiles need none.
+	ProfilesFile string `yaml:"profiles_file"`
+}
+
+// ProfilesPath returns rules.profiles_file resolved against the configuration file's
+// directory; "" when none is set.
+func (c *Config) ProfilesPath() string {
+	p := c.Rules.ProfilesFile
+	if p == "" || filepath.IsAbs(p) || c.file == "" || c.file == "config" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.file), p)
+}
+
+// ErrorAt returns an error about the value at path, placed where the file wrote it
+// (for checks made outside this package, such as the gateway's of rule profiles).
+func (c *Config) ErrorAt(path string, err error) *Error {
+	p := c.place(path)
+	return &Error{File: c.file, Line: p.line, Column: p.col, Path: path, Err: err}
+}
+
 // Location kinds.
 const (
 	KindColdRoom = "cold_room"
@@ -108,6 +138,13 @@ type Location struct {
 	GLN  string `yaml:"gln"`  // optional GS1 Global Location Number: 13 digits
 	Kind string `yaml:"kind"` // cold_room (default), truck, dock_door or ambient
 	Lots []Lot  `yaml:"lots"` // lots stored here
+	// Profile names the excursion rules the gateway applies to this location's readings
+	// on its own, network or not: a built-in profile (pharma-2-8, chilled-5, frozen-18)
+	// or one of rules.profiles_file. Empty: no local rules here.
+	Profile string `yaml:"profile"`
+	// AlarmOutput is the id of an output (buzzer, light, relay) on while a confirmed
+	// excursion of this location's rules is open; optional.
+	AlarmOutput string `yaml:"alarm_output"`
 }
 
 // Lot is a GS1 lot: a GTIN and a batch/lot number (AI 10).

@@ -80,6 +80,14 @@ func (k *checker) doorAlarms() {
 		k.outputRef(joinPath(p, "alarm_output"), d.AlarmOutput)
 		k.durationDefault(joinPath(p, "alarm_for"), &d.AlarmFor, DefaultAlarmFor, time.Second, time.Hour)
 	}
+	for i := range k.c.Locations {
+		l := &k.c.Locations[i]
+		p := indexPath("locations", i)
+		k.outputRef(joinPath(p, "alarm_output"), l.AlarmOutput)
+		if l.AlarmOutput != "" && l.Profile == "" {
+			k.errorf(joinPath(p, "alarm_output"), "given, but the location has no profile: nothing would sound it (set profile, e.g. pharma-2-8)")
+		}
+	}
 }
 
 // outputRef checks an optional reference to an output.

@@ -52,8 +52,9 @@ type gw struct {
 	tags    *TagLots
 	lotMap  lotMaps
 	holds   Holds
-	doors   *doors    // nil without dock doors
-	stns    *stations // nil without scanner stations
+	doors   *doors     // nil without dock doors
+	stns    *stations  // nil without scanner stations
+	edge    *edgeRules // nil without local rules
 	outputs map[string]*signal.Dev
 	m       *metrics
 	api     *localapi.Server
@@ -103,6 +104,13 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	if g.stns, err = g.newStations(); err != nil {
 		return err
 	}
+	profiles, err := ResolveProfiles(cfg)
+	if err != nil {
+		return err
+	}
+	if g.edge, err = g.newEdgeRules(profiles); err != nil {
+		return err
+	}
 
 	sensors, stopSims, err := g.startSensors()
 	defer stopSims()
@@ -132,6 +140,9 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	}
 	if g.stns != nil {
 		polls.Go(func() { g.stns.run(pollCtx) })
+	}
+	if g.edge != nil {
+		polls.Go(func() { g.edge.run(pollCtx) })
 	}
 	polls.Go(func() {
 		if err := g.api.Run(pollCtx); err != nil {

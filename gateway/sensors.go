@@ -91,6 +91,7 @@ func (g *gw) pollOnce(ctx context.Context, s *sensorRun, buf []drivers.Reading) 
 	}
 	g.notePoll(s, buf, err)
 	send, events := s.filter.apply(g.clock.Now(), buf)
+	g.edge.observe(ctx, s, send)
 	lots := g.binder.LotsAt(s.location)
 	synced := g.sync.synced.Load()
 	g.appendEvents(ctx, s, events, lots, synced)

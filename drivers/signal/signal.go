@@ -75,6 +75,10 @@ type Dev struct {
 	mu   sync.Mutex
 	stop chan struct{} // closes to end the pattern playing; nil when idle
 	done chan struct{} // closed when that pattern's goroutine has ended
+
+	nm      sync.Mutex // guards playing; never held while waiting for a goroutine
+	playing string     // the pattern playing, "" when idle
+	gen     uint64     // counts Play calls, so an ended pattern clears only its own name
 }
 
 // New drives p off and returns the output.
@@ -123,7 +127,37 @@ func (d *Dev) Play(p Pattern) {
 	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	d.stop, d.done = stop, done
-	go d.play(p, stop, done)
+	d.nm.Lock()
+	d.gen++
+	gen := d.gen
+	d.playing = p.Name
+	d.nm.Unlock()
+	go d.play(p, stop, done, gen)
+}
+
+// Playing returns the name of the pattern playing, "" when the output is idle.
+func (d *Dev) Playing() string {
+	d.nm.Lock()
+	defer d.nm.Unlock()
+	return d.playing
+}
+
+// PlayIfIdle plays p unless p is playing already (a condition that persists keeps its
+// alarm going rather than restarting it at every reading).
+func (d *Dev) PlayIfIdle(p Pattern) {
+	if d.Playing() != p.Name {
+		d.Play(p)
+	}
+}
+
+// StopPattern stops the output only if p is what it plays (a beep for a scan in the
+// meantime is not cut short).
+func (d *Dev) StopPattern(p Pattern) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.Playing() == p.Name {
+		d.halt()
+	}
 }
 
 // Stop ends the pattern playing, if any, and leaves the output off.
@@ -141,10 +175,20 @@ func (d *Dev) halt() {
 	close(d.stop)
 	<-d.done
 	d.stop, d.done = nil, nil
+	d.nm.Lock()
+	d.playing = ""
+	d.nm.Unlock()
 }
 
-func (d *Dev) play(p Pattern, stop, done chan struct{}) {
+func (d *Dev) play(p Pattern, stop, done chan struct{}, gen uint64) {
 	defer close(done)
+	defer func() {
+		d.nm.Lock()
+		if d.gen == gen {
+			d.playing = ""
+		}
+		d.nm.Unlock()
+	}()
 	defer d.set(false) // best effort: the pin was writable a moment ago
 	t := time.NewTimer(0)
 	defer t.Stop()

@@ -108,3 +108,34 @@ func TestOptionsAndPatterns(t *testing.T) {
 		t.Error("Open of a pin this board does not have succeeded")
 	}
 }
+
+func TestPlayIfIdleAndStopPattern(t *testing.T) {
+	r := &recorder{Pin: gpiotest.Pin{N: "GPIO5"}}
+	d, err := New(r, Options{Pin: "GPIO5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	alarm := Pattern{Name: "alarm", Steps: []time.Duration{time.Hour}, Repeat: true}
+	d.PlayIfIdle(alarm)
+	waitLevels(t, r, 2) // off (New), on
+	d.PlayIfIdle(alarm) // already playing: not restarted
+	time.Sleep(20 * time.Millisecond)
+	if l, _ := r.snapshot(); len(l) != 2 || d.Playing() != "alarm" {
+		t.Fatalf("levels %v, playing %q: the alarm was restarted", l, d.Playing())
+	}
+	d.StopPattern(Reject) // not what plays: nothing happens
+	if d.Playing() != "alarm" {
+		t.Fatal("StopPattern of another pattern stopped the alarm")
+	}
+	d.StopPattern(alarm)
+	if d.Playing() != "" {
+		t.Fatalf("playing %q after StopPattern", d.Playing())
+	}
+	d.Play(Pattern{Name: "beep", Steps: []time.Duration{time.Millisecond}})
+	for deadline := time.Now().Add(2 * time.Second); d.Playing() != ""; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a pattern that ended still shows as playing")
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	fwconfig "github.com/lotsense/lotsense/firmware-config"
+	"github.com/lotsense/lotsense/gateway"
 )
 
 // configErrors carries configuration problems; main prints them as they are (each
@@ -21,7 +22,13 @@ func configCmd(args []string) error {
 	}
 	var errs []error
 	for _, f := range args[1:] {
-		if _, err := fwconfig.Load(f); err != nil {
+		cfg, err := fwconfig.Load(f)
+		if err == nil {
+			// The rule profiles the locations name, and the profiles file, are checked
+			// as the gateway will use them.
+			_, err = gateway.ResolveProfiles(cfg)
+		}
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
