@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/auth"
 	"github.com/lotsense/lotsense/cloud/store"
 )
 
@@ -18,9 +19,11 @@ import (
 // else to say, so proxies and browsers keep an idle connection open.
 const DefaultHeartbeat = 15 * time.Second
 
-// Options configures a Server. Store is required; the rest have defaults.
+// Options configures a Server. Store and Auth are required; the rest have defaults.
 type Options struct {
 	Store *store.Store
+	// Auth checks every request's credentials (see access.go for what each route needs).
+	Auth *auth.Service
 	// Hub feeds the live alert stream; without it /api/alerts/stream answers 503.
 	Hub *alerts.Hub
 	// Logger logs each request at debug level; nil discards.
@@ -37,6 +40,7 @@ type Options struct {
 // Server serves the REST API, the alert stream and the embedded dashboard.
 type Server struct {
 	store     *store.Store
+	auth      *auth.Service
 	hub       *alerts.Hub
 	log       *slog.Logger
 	metrics   http.Handler
@@ -54,8 +58,12 @@ func New(opts Options) (*Server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("api: Options.Store is required")
 	}
+	if opts.Auth == nil {
+		return nil, errors.New("api: Options.Auth is required")
+	}
 	s := &Server{
 		store:     opts.Store,
+		auth:      opts.Auth,
 		hub:       opts.Hub,
 		log:       opts.Logger,
 		metrics:   opts.Metrics,
@@ -77,7 +85,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("api: %w", err)
 	}
 	s.assets = a
-	s.handler = s.logRequests(secureHeaders(jsonMuxErrors(s.routes())))
+	s.handler = s.logRequests(secureHeaders(s.auth.Middleware(access, jsonMuxErrors(s.routes()))))
 	return s, nil
 }
 
@@ -103,6 +111,18 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	mux.HandleFunc("GET /{$}", s.serveIndex)
 	mux.HandleFunc("GET /assets/{name}", s.serveAsset)
+	// Signing in, and managing users and tokens (access.go has the roles).
+	mux.HandleFunc("GET /login", s.serveLogin)
+	mux.HandleFunc("POST /api/login", s.auth.HandleLogin)
+	mux.HandleFunc("POST /api/logout", s.auth.HandleLogout)
+	mux.HandleFunc("GET /api/session", s.auth.HandleSession)
+	mux.Handle("GET /api/users", auth.Require(auth.Admin, s.listUsers))
+	mux.Handle("POST /api/users", auth.Require(auth.Admin, s.addUser))
+	mux.Handle("POST /api/users/{name}/disable", auth.Require(auth.Admin, s.disableUser))
+	mux.Handle("POST /api/users/{name}/enable", auth.Require(auth.Admin, s.enableUser))
+	mux.Handle("GET /api/tokens", auth.Require(auth.Admin, s.listTokens))
+	mux.Handle("POST /api/tokens", auth.Require(auth.Admin, s.addToken))
+	mux.Handle("DELETE /api/tokens/{id}", auth.Require(auth.Admin, s.revokeToken))
 	return mux
 }
 

@@ -162,13 +162,9 @@ func TestUnknownLot(t *testing.T) {
 
 func TestWrongMethodIsJSON(t *testing.T) {
 	e := newEnv(t, Options{})
-	res, err := e.srv.Client().Post(e.srv.URL+"/api/lots", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	res, raw := e.do(http.MethodPost, "/api/lots", struct{}{})
 	var body errorBody
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+	if err := json.Unmarshal(raw, &body); err != nil {
 		t.Fatalf("405 body is not JSON: %v", err)
 	}
 	if res.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(res.Header.Get("Allow"), "GET") ||
@@ -292,7 +288,7 @@ func TestRequestsLoggedAtDebug(t *testing.T) {
 	e := newEnv(t, Options{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	// Served in this goroutine, so the log line is written when ServeHTTP returns.
 	rec := httptest.NewRecorder()
-	e.api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/lots?limit=x", nil))
+	e.api.ServeHTTP(rec, e.authorize(httptest.NewRequest(http.MethodGet, "/api/lots?limit=x", nil)))
 	if rec.Code != http.StatusBadRequest {
 		t.Fatalf("status %d", rec.Code)
 	}

@@ -147,11 +147,7 @@ func TestEventsBadParams(t *testing.T) {
 			t.Errorf("GET %s: error %q does not mention %s", tc.path, msg, tc.want)
 		}
 	}
-	res, err := e.srv.Client().Post(e.srv.URL+"/api/events", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	res, _ := e.do(http.MethodPost, "/api/events", struct{}{})
 	if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Errorf("POST /api/events: %d %s, want a JSON 405", res.StatusCode, res.Header.Get("Content-Type"))
 	}

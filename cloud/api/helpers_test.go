@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/auth"
 	"github.com/lotsense/lotsense/cloud/ingest"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
@@ -28,14 +32,20 @@ const testGTIN = "09506000134352"
 func lotKey(lot string) string { return "(01)" + testGTIN + "(10)" + lot }
 
 // env is a Server over a real SQLite store in a temporary directory, behind a real
-// HTTP server.
+// HTTP server. Requests made through its helpers (get, do) carry the API token of
+// the user "root", an admin.
 type env struct {
-	t   *testing.T
-	st  *store.Store
-	hub *alerts.Hub
-	api *Server
-	srv *httptest.Server
+	t     *testing.T
+	st    *store.Store
+	hub   *alerts.Hub
+	auth  *auth.Service
+	api   *Server
+	srv   *httptest.Server
+	token string // root's full-scope API token
 }
+
+// testPassword is the password of every user the tests add.
+const testPassword = "cold chain 2-8 °C"
 
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
@@ -50,7 +60,14 @@ func newEnv(t *testing.T, opts Options) *env {
 		}
 	})
 	e := &env{t: t, st: st, hub: alerts.NewHub(16)}
+	if e.auth, err = auth.New(auth.Options{Store: st, BcryptCost: bcrypt.MinCost}); err != nil {
+		t.Fatal(err)
+	}
 	opts.Store = st
+	if opts.Auth == nil {
+		opts.Auth = e.auth
+	}
+	e.auth = opts.Auth
 	if opts.Hub == nil {
 		opts.Hub = e.hub
 	}
@@ -61,7 +78,73 @@ func newEnv(t *testing.T, opts Options) *env {
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)
 	t.Cleanup(func() { _ = e.api.Close() }) // runs first: ends streams so srv.Close does not wait
+	e.user("root", auth.Admin)
+	e.token = e.newToken("root", auth.ScopeFull)
 	return e
+}
+
+// user adds a user with testPassword.
+func (e *env) user(name string, role auth.Role) {
+	e.t.Helper()
+	if _, err := e.auth.AddUser(context.Background(), "test", name, role, testPassword); err != nil {
+		e.t.Fatalf("add user %s: %v", name, err)
+	}
+}
+
+// newToken adds an API token for user and returns its secret.
+func (e *env) newToken(user string, scope auth.Scope) string {
+	e.t.Helper()
+	_, secret, err := e.auth.AddToken(context.Background(), "test", user, "test", scope)
+	if err != nil {
+		e.t.Fatalf("add token for %s: %v", user, err)
+	}
+	return secret
+}
+
+// authorize makes req act as root, through root's API token.
+func (e *env) authorize(req *http.Request) *http.Request {
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	return req
+}
+
+// do sends a request as root (body, when not nil, as JSON) and returns the response
+// with its body read.
+func (e *env) do(method, path string, body any) (*http.Response, []byte) {
+	e.t.Helper()
+	return e.doAs(e.token, method, path, body)
+}
+
+// doAs is do with another API token ("" for none).
+func (e *env) doAs(token, method, path string, body any) (*http.Response, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return res, b
 }
 
 // write runs fn in one store transaction and commits it.
@@ -200,15 +283,7 @@ func (e *env) alert(lotID int64, msg string) store.Alert {
 // response with its body read.
 func (e *env) get(path string, v any) (*http.Response, []byte) {
 	e.t.Helper()
-	res, err := e.srv.Client().Get(e.srv.URL + path)
-	if err != nil {
-		e.t.Fatalf("GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatalf("GET %s: read body: %v", path, err)
-	}
+	res, body := e.do(http.MethodGet, path, nil)
 	if v != nil {
 		if err := json.Unmarshal(body, v); err != nil {
 			e.t.Fatalf("GET %s: decode %q: %v", path, body, err)

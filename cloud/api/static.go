@@ -63,6 +63,10 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusMovedPermanently)
 		return
 	}
+	if name == "login.html" {
+		http.Redirect(w, r, "/login", http.StatusMovedPermanently)
+		return
+	}
 	s.assets.serve(w, r, name)
 }
 

@@ -50,7 +50,7 @@ func TestDashboardETag(t *testing.T) {
 		for _, inm := range []string{tag, `"other", ` + tag, "W/" + tag, "*"} {
 			req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
 			req.Header.Set("If-None-Match", inm)
-			res, err := e.srv.Client().Do(req)
+			res, err := e.srv.Client().Do(e.authorize(req))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +61,7 @@ func TestDashboardETag(t *testing.T) {
 		}
 		req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
 		req.Header.Set("If-None-Match", `"stale"`)
-		res, err := e.srv.Client().Do(req)
+		res, err := e.srv.Client().Do(e.authorize(req))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,5 +90,22 @@ func TestDashboardHasNoInlineCode(t *testing.T) {
 	_, js := e.get("/assets/app.js", nil)
 	if m := regexp.MustCompile(`\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(`).Find(js); m != nil {
 		t.Errorf("app.js builds HTML from strings: %s", m)
+	}
+	// The sign-in page too, and its password is never sent in a URL.
+	_, body = e.get("/login", nil)
+	page = string(body)
+	for _, re := range []string{`<script(?:\s[^>]*)?>\s*[^<\s]`, `<style`, `\sstyle=`, `\son[a-z]+=`, `javascript:`} {
+		if m := regexp.MustCompile(`(?i)` + re).FindString(page); m != "" {
+			t.Errorf("login.html has inline code: %q", m)
+		}
+	}
+	for _, want := range []string{`<script src="/assets/login.js"`, `<form id="login-form" class="login-form" method="post"`, `type="password"`, `autocomplete="current-password"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("login.html lacks %s", want)
+		}
+	}
+	_, js = e.get("/assets/login.js", nil)
+	if m := regexp.MustCompile(`\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(`).Find(js); m != nil {
+		t.Errorf("login.js builds HTML from strings: %s", m)
 	}
 }

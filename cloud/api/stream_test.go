@@ -47,7 +47,7 @@ func (e *env) stream(query, lastID string) *sseStream {
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	res, err := e.srv.Client().Do(req)
+	res, err := e.srv.Client().Do(e.authorize(req))
 	if err != nil {
 		e.t.Fatalf("open stream: %v", err)
 	}
@@ -265,7 +265,7 @@ func TestStreamBadLastEventID(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/api/alerts/stream", nil)
 	req.Header.Set("Last-Event-ID", "-4")
 	rec := httptest.NewRecorder()
-	e.api.ServeHTTP(rec, req)
+	e.api.ServeHTTP(rec, e.authorize(req))
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "Last-Event-ID") {
 		t.Errorf("got %d %s", rec.Code, rec.Body)
 	}
@@ -273,12 +273,12 @@ func TestStreamBadLastEventID(t *testing.T) {
 
 func TestStreamWithoutHub(t *testing.T) {
 	e := newEnv(t, Options{})
-	api, err := New(Options{Store: e.st})
+	api, err := New(Options{Store: e.st, Auth: e.auth})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/alerts/stream", nil))
+	api.ServeHTTP(rec, e.authorize(httptest.NewRequest(http.MethodGet, "/api/alerts/stream", nil)))
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("without a hub: %d %s", rec.Code, rec.Body)
 	}

@@ -59,6 +59,7 @@ func TestAllDevicesEndToEnd(t *testing.T) {
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	mqttAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	api := "http://" + httpAddr
+	authorize(api, cliToken(t, filepath.Join(dir, "cloud")))
 	cloud := start(t, "lotsense-cloud", dir, filepath.Join(binDir, "lotsense-cloud"), "serve",
 		"-data", filepath.Join(dir, "cloud"), "-http", httpAddr, "-mqtt-listen", mqttAddr, "-client-id", "cloud-devices")
 	waitPort(t, httpAddr, cloud)

@@ -75,6 +75,7 @@ func coldRoom(t *testing.T, mosquitto bool) {
 		cloudArgs = append(cloudArgs, "-mqtt-listen", mqttAddr)
 	}
 	cloudBin := filepath.Join(binDir, "lotsense-cloud")
+	authorize(api, cliToken(t, filepath.Join(dir, "cloud")))
 	cloud := start(t, "lotsense-cloud", dir, cloudBin, cloudArgs...)
 	waitPort(t, httpAddr, cloud)
 	waitPort(t, mqttAddr, cloud)
@@ -267,7 +268,8 @@ func checkOutcome(t *testing.T, ctx context.Context, api string, accepted int64)
 // metric reads one sample from the cloud's Prometheus endpoint (0 when absent).
 func metric(t *testing.T, api, name string) float64 {
 	t.Helper()
-	resp, err := http.Get(api + "/metrics")
+	req, _ := http.NewRequest(http.MethodGet, api+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(withToken(req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +291,7 @@ func checkAlertStream(t *testing.T, api string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, api+"/api/alerts/stream?since=0", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(withToken(req))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,6 +155,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	api := "http://" + httpAddr
+	authorize(api, cliToken(t, filepath.Join(dir, "cloud")))
 	cloud := start(t, "lotsense-cloud", dir, filepath.Join(binDir, "lotsense-cloud"), "serve",
 		"-data", filepath.Join(dir, "cloud"), "-http", httpAddr, "-broker", "tcp://"+broker.addr,
 		"-client-id", "cloud-fault")

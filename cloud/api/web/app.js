@@ -17,6 +17,7 @@
   let maxAlertID = 0;
   let selectedLot = null;
   let lotsRefreshPending = null;
+  let csrf = ''; // the session's CSRF token (GET /api/session), sent on every change
 
   function el(tag, className, text) {
     const e = document.createElement(tag);
@@ -41,8 +42,35 @@
     return [site, location].filter(Boolean).join(' / ');
   }
 
+  // toLogin shows the sign-in page: the session has ended or never began.
+  function toLogin() {
+    location.replace('/login');
+  }
+
   async function getJSON(url) {
     const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    return readJSON(res);
+  }
+
+  // send makes a state-changing request (POST, PUT, PATCH, DELETE) with the session's
+  // CSRF token, and a JSON body when body is given; it returns the JSON answer, if any.
+  async function send(method, url, body) {
+    const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };
+    const init = { method, headers, cache: 'no-store' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return readJSON(await fetch(url, init));
+  }
+
+  // readJSON returns a response's JSON, or throws with the API's error message; a 401
+  // means the session is gone: the sign-in page takes over.
+  async function readJSON(res) {
+    if (res.status === 401) {
+      toLogin();
+      throw new Error('signed out');
+    }
     if (!res.ok) {
       let msg = res.status + ' ' + res.statusText;
       try {
@@ -51,7 +79,26 @@
       } catch (e) { /* not JSON */ }
       throw new Error(msg);
     }
+    if (res.status === 204) return null;
     return res.json();
+  }
+
+  // ---- session ----
+
+  async function loadSession() {
+    const me = await getJSON('/api/session');
+    csrf = me.csrf || '';
+    byId('whoami-name').textContent = me.username + ' (' + me.role + ')';
+    byId('whoami').hidden = false;
+    document.body.dataset.user = me.username;
+    document.body.dataset.role = me.role;
+  }
+
+  async function logout() {
+    try {
+      await send('POST', '/api/logout');
+    } catch (e) { /* signed out either way */ }
+    toLogin();
   }
 
   function setConn(state, label) {
@@ -100,8 +147,10 @@
     });
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {
-        // The server refused the stream; EventSource gives up, so retry by hand.
+        // The server refused the stream (the session may have ended: loadSession
+        // then shows the sign-in page); EventSource gives up, so retry by hand.
         setConn('offline', 'offline — retrying');
+        loadSession().catch(() => {});
         setTimeout(connectStream, STREAM_RETRY_MS);
       } else {
         setConn('reconnecting', 'reconnecting…');
@@ -304,6 +353,13 @@
   async function start() {
     byId('detail-close').addEventListener('click', closeDetail);
     byId('detail-title').tabIndex = -1;
+    byId('logout').addEventListener('click', logout);
+    try {
+      await loadSession();
+    } catch (e) {
+      setConn('offline', 'could not load the session: ' + e.message);
+      return;
+    }
     try {
       const list = await getJSON('/api/alerts?limit=' + ALERTS_SHOWN);
       list.forEach((a) => addAlert(a, false));

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lotsense/lotsense/cloud/alerts"
 	"github.com/lotsense/lotsense/cloud/api"
+	"github.com/lotsense/lotsense/cloud/auth"
 	"github.com/lotsense/lotsense/cloud/broker"
 	"github.com/lotsense/lotsense/cloud/downlink"
 	"github.com/lotsense/lotsense/cloud/ingest"
@@ -31,6 +32,8 @@ type serveFlags struct {
 	data, httpAddr, brokerURL, mqttListen, clientID, group, logLevel string
 	limit                                                            float64
 	delay, holdsEvery                                                time.Duration
+	sessionTTL                                                       time.Duration
+	secureCookies                                                    bool
 }
 
 func parseServe(args []string) (*serveFlags, error) {
@@ -46,6 +49,8 @@ func parseServe(args []string) (*serveFlags, error) {
 	fs.DurationVar(&f.delay, "rule-delay", 30*time.Minute, "excursion rule: how long above the limit before an excursion (event time)")
 	fs.DurationVar(&f.holdsEvery, "holds-every", 2*time.Second, "how often each site's hold list is checked and, when changed, published to its gateways")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&f.sessionTTL, "session-ttl", auth.DefaultSessionTTL, "a dashboard session ends this long after its last use")
+	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the session cookie Secure on plain HTTP too (behind a proxy that terminates TLS)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -102,7 +107,11 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Options{Store: st, Hub: hub, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
+	users, err := auth.New(auth.Options{Store: st, Logger: log, SessionTTL: f.sessionTTL, SecureCookies: f.secureCookies})
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Options{Store: st, Auth: users, Hub: hub, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	if err != nil {
 		return err
 	}
