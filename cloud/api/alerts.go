@@ -7,19 +7,32 @@ import (
 	"github.com/lotsense/lotsense/cloud/store"
 )
 
-// listAlerts answers GET /api/alerts?state=&limit=: alerts, newest first.
+// listAlerts answers GET /api/alerts?state=&kind=&site=&severity=&limit=: alerts,
+// newest first, each filter optional.
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
-	state, err := enumParam(r, "state", store.AlertOpen, store.AlertAcknowledged, store.AlertResolved)
-	if err != nil {
+	var f store.AlertFilter
+	var err error
+	if f.State, err = enumParam(r, "state", store.AlertOpen, store.AlertAcknowledged, store.AlertResolved); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	limit, err := intParam(r, "limit", defaultListLimit, 1, maxListLimit)
-	if err != nil {
+	if f.Severity, err = enumParam(r, "severity", store.SeverityInfo, store.SeverityWarning, store.SeverityCritical); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	list, err := s.store.Alerts(r.Context(), store.AlertFilter{State: state, Limit: limit})
+	if f.Kind, err = idParam(r, "kind"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.Site, err = idParam(r, "site"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.Limit, err = intParam(r, "limit", defaultListLimit, 1, maxListLimit); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.store.Alerts(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("list alerts: %w", err))
 		return

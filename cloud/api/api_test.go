@@ -184,7 +184,7 @@ func TestAlerts(t *testing.T) {
 	if len(list) != 2 || list[0].ID != second.ID || list[1].ID != first.ID {
 		t.Fatalf("alerts = %+v, want newest first", list)
 	}
-	if a := list[1]; a.Lot != lotKey("A1") || a.State != store.AlertOpen || a.Message != first.Message || !a.Created.Equal(t0.Add(time.Hour)) {
+	if a := list[1]; a.Lot != lotKey("A1") || a.State != store.AlertOpen || a.Message != first.Message || !a.FirstSeen.Equal(t0.Add(time.Hour)) {
 		t.Errorf("alert = %+v", a)
 	}
 	e.get("/api/alerts?limit=1", &list)

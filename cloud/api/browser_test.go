@@ -125,8 +125,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	e.readings(held, 3)
 	e.excursion(held)
 	e.hold(held, "excursion on cr1-t1")
-	a := e.alert(held, "<i>lot</i> above 8 °C for 30 min")
-	e.hub.Publish(a)
+	a := e.alert(held, "<i>lot</i> above 8 °C for 30 min") // reaches the hub as in the service
 
 	row := `#lots tbody tr[data-lot="` + lotKey(code) + `"]`
 	err = chromedp.Do(tab,
@@ -140,6 +139,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	checkText(t, tab, `#alerts li.alert:first-child .lot`, lotKey(code))
 	checkText(t, tab, row+` .lot-code`, code)
 	checkText(t, tab, row+` .open-excursions`, "1")
+
+	// A change of the alert (acknowledged) updates it in place.
+	if _, err := e.st.AcknowledgeAlert(context.Background(), a.ID, "qa", "checking", t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.CSS(alertSel(a.ID)+`.state-acknowledged`))); err != nil {
+		t.Fatalf("wait for the acknowledged alert: %v", err)
+	}
+	checkText(t, tab, alertSel(a.ID)+` .badge.state`, "acknowledged")
+	if n := count(t, tab, alertSel(a.ID)); n != 1 {
+		t.Errorf("alert %d shown %d times, want once", a.ID, n)
+	}
 
 	// The lot's detail: its excursion and latest readings.
 	err = chromedp.Do(tab,

@@ -72,6 +72,7 @@ func newEnv(t *testing.T, opts Options) *env {
 		opts.Hub = e.hub
 	}
 	e.hub = opts.Hub
+	e.follow() // alert changes reach the hub as in the service
 	if e.api, err = New(opts); err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -266,17 +267,11 @@ func (e *env) excursion(lotID int64) int64 {
 	return id
 }
 
-// alert stores an alert (about lotID when not 0) and returns it as stored.
+// alert raises an alert (about lotID when not 0) as ingest does, each a new condition,
+// and returns it as stored.
 func (e *env) alert(lotID int64, msg string) store.Alert {
 	e.t.Helper()
-	a := store.Alert{Kind: "excursion", Severity: store.SeverityCritical, Site: "plant-1", Location: "cold-room-1",
-		Sensor: "cr1-t1", LotID: lotID, Message: msg, Created: t0.Add(time.Hour)}
-	e.write(func(ctx context.Context, tx *store.Tx) error { return tx.CreateAlert(ctx, &a) })
-	list, err := e.st.Alerts(context.Background(), store.AlertFilter{AfterID: a.ID - 1, Limit: 1})
-	if err != nil || len(list) != 1 {
-		e.t.Fatalf("read back alert %d: %v %v", a.ID, list, err)
-	}
-	return list[0]
+	return e.raise(lotID, msg).Alert
 }
 
 // get fetches path and decodes the JSON answer into v (when not nil); it returns the

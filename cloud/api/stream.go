@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,20 +14,25 @@ import (
 	"github.com/lotsense/lotsense/cloud/store"
 )
 
-// replayPage is how many stored alerts one replay query reads.
+// replayPage is how many stored alert events one replay query reads.
 const replayPage = 500
 
 // streamRetry is the reconnection delay the stream asks browsers to use.
 const streamRetry = 2 * time.Second
 
-// streamAlerts answers GET /api/alerts/stream with Server-Sent Events.
+// streamAlerts answers GET /api/alerts/stream with Server-Sent Events: one per alert
+// change, its id the change's (store.AlertEvent) id, its data the alert as it is after
+// the change; event "alert" for a new alert, "alert_update" for every later change (seen
+// again, acknowledged, resolved).
 //
-// It subscribes to the hub first, then replays the stored alerts after the resume point
-// (the Last-Event-ID header, else ?since=), then relays live alerts, skipping ids it has
-// already sent, so an alert stored and published around the moment of connecting is
-// sent exactly once. With no resume point only live alerts are sent. When the hub drops
-// the subscriber for falling behind, the response ends and the browser's EventSource
-// reconnects with Last-Event-ID: the store fills the gap.
+// It subscribes to the hub first, then replays the stored changes after the resume
+// point (the Last-Event-ID header, else ?since=), then relays live ones, skipping ids
+// it has already sent, so a change stored and published around the moment of
+// connecting is sent exactly once. With no resume point only live changes are sent.
+// When the hub drops the subscriber for falling behind, the response ends and the
+// browser's EventSource reconnects with Last-Event-ID: the store fills the gap. A
+// change's id is never below its alert's id, so ?since=<highest alert id listed>
+// misses nothing.
 func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request) {
 	if s.hub == nil {
 		writeError(w, http.StatusServiceUnavailable, "live alerts are not configured")
@@ -75,24 +79,23 @@ func resumePoint(r *http.Request) (id int64, ok bool, err error) {
 	}
 	id, err = strconv.ParseInt(raw, 10, 64)
 	if err != nil || id < 0 {
-		return 0, false, badRequestf("%s: want a non-negative alert id, got %q", name, raw)
+		return 0, false, badRequestf("%s: want a non-negative alert event id, got %q", name, raw)
 	}
 	return id, true, nil
 }
 
-// replay sends the stored alerts with ids above after, oldest first, and returns the
-// last id sent. From 0 it sends the newest replayPage alerts only.
+// replay sends the stored alert changes with ids above after, oldest first, and
+// returns the last id sent. From 0 it sends the newest replayPage changes only.
 func (s *Server) replay(ctx context.Context, ev *eventWriter, after int64) (int64, error) {
 	if after == 0 {
-		list, err := s.store.Alerts(ctx, store.AlertFilter{Limit: replayPage})
+		list, err := s.store.LatestAlertEvents(ctx, replayPage)
 		if err != nil {
 			return after, fmt.Errorf("replay alerts: %w", err)
 		}
-		slices.Reverse(list)
 		return ev.alerts(list, after)
 	}
 	for {
-		list, err := s.store.Alerts(ctx, store.AlertFilter{AfterID: after, Limit: replayPage})
+		list, err := s.store.AlertEvents(ctx, after, replayPage)
 		if err != nil {
 			return after, fmt.Errorf("replay alerts after %d: %w", after, err)
 		}
@@ -102,9 +105,9 @@ func (s *Server) replay(ctx context.Context, ev *eventWriter, after int64) (int6
 	}
 }
 
-// relay sends live alerts newer than last until the client leaves or the hub drops
-// the subscription, with a heartbeat comment when idle.
-func (s *Server) relay(ctx context.Context, ev *eventWriter, ch <-chan store.Alert, last int64) {
+// relay sends live alert changes newer than last until the client leaves or the hub
+// drops the subscription, with a heartbeat comment when idle.
+func (s *Server) relay(ctx context.Context, ev *eventWriter, ch <-chan store.AlertEvent, last int64) {
 	tick := time.NewTicker(s.heartbeat)
 	defer tick.Stop()
 	for {
@@ -156,16 +159,21 @@ func (e *eventWriter) hello() error {
 
 func (e *eventWriter) comment(text string) error { return e.send(": %s\n\n", text) }
 
-func (e *eventWriter) alert(a store.Alert) error {
-	data, err := json.Marshal(a)
+// alert sends one change: event "alert" for a new alert, "alert_update" otherwise.
+func (e *eventWriter) alert(c store.AlertEvent) error {
+	data, err := json.Marshal(c.Alert)
 	if err != nil {
-		return fmt.Errorf("encode alert %d: %w", a.ID, err)
+		return fmt.Errorf("encode alert %d: %w", c.Alert.ID, err)
 	}
-	return e.send("id: %d\nevent: alert\ndata: %s\n\n", a.ID, data)
+	typ := "alert_update"
+	if c.Action == store.ActionOpened {
+		typ = "alert"
+	}
+	return e.send("id: %d\nevent: %s\ndata: %s\n\n", c.ID, typ, data)
 }
 
 // alerts sends list in order, skipping ids not above last, and returns the last id sent.
-func (e *eventWriter) alerts(list []store.Alert, last int64) (int64, error) {
+func (e *eventWriter) alerts(list []store.AlertEvent, last int64) (int64, error) {
 	for _, a := range list {
 		if a.ID <= last {
 			continue

@@ -115,19 +115,19 @@ func (s *sseStream) hello() {
 	}
 }
 
-// nextAlert reads the next event, which must be the alert with id want.
-func (s *sseStream) nextAlert(want int64) store.Alert {
+// nextAlert reads the next event, which must be the new alert of change want.
+func (s *sseStream) nextAlert(want store.AlertEvent) store.Alert {
 	s.t.Helper()
 	ev := s.next()
 	var a store.Alert
 	if ev.event != "alert" {
-		s.t.Fatalf("event = %+v, want alert %d", ev, want)
+		s.t.Fatalf("event = %+v, want alert %d", ev, want.Alert.ID)
 	}
 	if err := json.Unmarshal([]byte(ev.data), &a); err != nil {
 		s.t.Fatalf("alert data %q: %v", ev.data, err)
 	}
-	if a.ID != want || ev.id != strconv.FormatInt(want, 10) {
-		s.t.Fatalf("alert event id %s, alert %+v; want id %d", ev.id, a, want)
+	if a.ID != want.Alert.ID || ev.id != strconv.FormatInt(want.ID, 10) {
+		s.t.Fatalf("alert event id %s, alert %+v; want event %d of alert %d", ev.id, a, want.ID, want.Alert.ID)
 	}
 	return a
 }
@@ -156,7 +156,7 @@ func (s *sseStream) wantEnd() {
 
 func TestStreamLive(t *testing.T) {
 	e := newEnv(t, Options{})
-	old := e.alert(0, "stored before connecting")
+	old := e.raise(0, "stored before connecting")
 	s := e.stream("", "")
 	for k, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"} {
 		if got := s.res.Header.Get(k); got != want {
@@ -165,66 +165,65 @@ func TestStreamLive(t *testing.T) {
 	}
 	s.hello() // subscribed to the hub by now
 
-	a := e.alert(e.lot("A1", "cold-room-1", 0), "A1 above 8 °C")
-	e.hub.Publish(a)
-	got := s.nextAlert(a.ID)
-	if got.Message != a.Message || got.Lot != lotKey("A1") || got.Severity != store.SeverityCritical {
-		t.Errorf("streamed %+v, want %+v", got, a)
+	a := e.raise(e.lot("A1", "cold-room-1", 0), "A1 above 8 °C") // the hub follows the store
+	got := s.nextAlert(a)
+	if got.Message != a.Alert.Message || got.Lot != lotKey("A1") || got.Severity != store.SeverityCritical {
+		t.Errorf("streamed %+v, want %+v", got, a.Alert)
 	}
-	if got.ID == old.ID {
+	if got.ID == old.Alert.ID {
 		t.Error("the alert stored before connecting was replayed without a resume point")
 	}
 }
 
 func TestStreamResume(t *testing.T) {
 	e := newEnv(t, Options{})
-	a1, a2, a3 := e.alert(0, "one"), e.alert(0, "two"), e.alert(0, "three")
+	a1, a2, a3 := e.raise(0, "one"), e.raise(0, "two"), e.raise(0, "three")
 
 	s := e.stream("", strconv.FormatInt(a1.ID, 10))
 	s.hello()
-	s.nextAlert(a2.ID)
-	s.nextAlert(a3.ID)
+	s.nextAlert(a2)
+	s.nextAlert(a3)
 	// a3 published after the replay (it was stored first) is not sent twice.
 	e.hub.Publish(a3)
-	a4 := e.alert(0, "four")
-	e.hub.Publish(a4)
-	s.nextAlert(a4.ID)
+	a4 := e.raise(0, "four")
+	s.nextAlert(a4)
 
 	// ?since= works the same; Last-Event-ID wins over it (a reconnecting EventSource
 	// keeps the URL of its first connection).
 	q := e.stream("?since="+strconv.FormatInt(a2.ID, 10), "")
 	q.hello()
-	q.nextAlert(a3.ID)
-	q.nextAlert(a4.ID)
+	q.nextAlert(a3)
+	q.nextAlert(a4)
 	h := e.stream("?since="+strconv.FormatInt(a1.ID, 10), strconv.FormatInt(a3.ID, 10))
 	h.hello()
-	h.nextAlert(a4.ID)
+	h.nextAlert(a4)
 
 	// since=0 replays what is stored, oldest first.
 	z := e.stream("?since=0", "")
 	z.hello()
-	for _, a := range []store.Alert{a1, a2, a3, a4} {
-		z.nextAlert(a.ID)
+	for _, a := range []store.AlertEvent{a1, a2, a3, a4} {
+		z.nextAlert(a)
 	}
 }
 
 func TestStreamReplayPages(t *testing.T) {
 	e := newEnv(t, Options{})
-	var ids []int64
+	var evs []store.AlertEvent
 	e.write(func(ctx context.Context, tx *store.Tx) error {
 		for i := range replayPage + 3 {
-			a := store.Alert{Kind: "test", Severity: store.SeverityInfo, Site: "plant-1", Message: strconv.Itoa(i), Created: t0}
-			if err := tx.CreateAlert(ctx, &a); err != nil {
+			a := store.Alert{Kind: "test", Severity: store.SeverityInfo, Site: "plant-1", Location: strconv.Itoa(i), Message: strconv.Itoa(i)}
+			ev, err := tx.RaiseAlert(ctx, &a, t0)
+			if err != nil {
 				return err
 			}
-			ids = append(ids, a.ID)
+			evs = append(evs, ev)
 		}
 		return nil
 	})
-	s := e.stream("", strconv.FormatInt(ids[0], 10))
+	s := e.stream("", strconv.FormatInt(evs[0].ID, 10))
 	s.hello()
-	for _, id := range ids[1:] {
-		s.nextAlert(id)
+	for _, ev := range evs[1:] {
+		s.nextAlert(ev)
 	}
 }
 
@@ -236,7 +235,7 @@ func TestStreamEndsWhenHubDropsSubscriber(t *testing.T) {
 	// it. Id 0 alerts are never sent, so the test reads no events meanwhile.
 	deadline := time.Now().Add(streamWait)
 	for e.hub.Subscribers() > 0 && time.Now().Before(deadline) {
-		e.hub.Publish(store.Alert{})
+		e.hub.Publish(store.AlertEvent{})
 	}
 	s.wantEnd()
 }

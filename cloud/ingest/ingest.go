@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/lotsense/lotsense/cloud/alerts"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
 	"github.com/lotsense/lotsense/rules"
@@ -25,7 +24,6 @@ type Message struct {
 // Options configure an Ingester.
 type Options struct {
 	Store *store.Store
-	Hub   *alerts.Hub // may be nil
 	// Rule is the excursion rule applied to every lot's temperature readings.
 	Rule       rules.HighLimit
 	Logger     *slog.Logger
@@ -37,7 +35,6 @@ type Options struct {
 // use: one worker feeds it, which also keeps each series' readings in order.
 type Ingester struct {
 	st   *store.Store
-	hub  *alerts.Hub
 	rule rules.HighLimit
 	log  *slog.Logger
 	m    *metrics
@@ -61,7 +58,7 @@ func New(o Options) (*Ingester, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Ingester{st: o.Store, hub: o.Hub, rule: o.Rule, log: o.Logger, m: newMetrics(o.Registerer), now: o.Now,
+	return &Ingester{st: o.Store, rule: o.Rule, log: o.Logger, m: newMetrics(o.Registerer), now: o.Now,
 		queue: make(chan received, 1024)}, nil
 }
 
@@ -112,21 +109,21 @@ func (in *Ingester) Process(ctx context.Context, msgs []Message) error {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	in.m.commits.Observe(time.Since(start).Seconds())
-	for _, a := range b.alerts {
-		in.log.Info("alert", "kind", a.Kind, "severity", a.Severity, "lot", a.Lot, "location", a.Location, "message", a.Message)
-		if in.hub != nil {
-			in.hub.Publish(a)
-		}
+	// The store announces the alert changes to the hub (store.OnAlertEvents), which
+	// delivers them to the dashboard, webhooks and MQTT.
+	for _, e := range tx.AlertEvents() {
+		a := &e.Alert
+		in.log.Info("alert "+e.Action, "id", a.ID, "kind", a.Kind, "severity", a.Severity, "site", a.Site, "location", a.Location,
+			"lot", a.Lot, "count", a.Count, "state", a.State, "message", a.Message, "note", e.Note)
 	}
 	return nil
 }
 
 // txBatch is the work of one Process call.
 type txBatch struct {
-	in     *Ingester
-	tx     *store.Tx
-	judge  *judge
-	alerts []store.Alert
+	in    *Ingester
+	tx    *store.Tx
+	judge *judge
 }
 
 func (b *txBatch) message(ctx context.Context, msg Message) error {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lotsense/lotsense/cloud/alerts"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/drivers/gs1"
 	"github.com/lotsense/lotsense/gateway/wire"
@@ -24,14 +23,14 @@ var (
 	topicRd = wire.Topic("site-1", "gw-1", wire.KindReadings)
 )
 
-func newIngester(t *testing.T, path string, hub *alerts.Hub) (*Ingester, *store.Store) {
+func newIngester(t *testing.T, path string) (*Ingester, *store.Store) {
 	t.Helper()
 	st, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	in, err := New(Options{Store: st, Hub: hub, Rule: rules.HighLimit{Limit: 8, Delay: 15 * time.Minute}, Logger: slog.New(slog.DiscardHandler)})
+	in, err := New(Options{Store: st, Rule: rules.HighLimit{Limit: 8, Delay: 15 * time.Minute}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +66,8 @@ func warming(n int) []float64 {
 
 func TestExcursionHoldsExactlyTheLotsOfTheWarmRoom(t *testing.T) {
 	ctx := context.Background()
-	hub := alerts.NewHub(16)
-	live, cancel := hub.Subscribe()
-	defer cancel()
-	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), hub)
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"))
+	live := follow(t, st)
 
 	payload := roomBatch(t, 1, 0, warming(30))
 	msg := Message{Topic: topicRd, Payload: payload, Received: t0}
@@ -99,22 +96,33 @@ func TestExcursionHoldsExactlyTheLotsOfTheWarmRoom(t *testing.T) {
 	if len(srcs) != 1 || srcs[0].Readings != 60 || srcs[0].MaxSeq != 60 || srcs[0].Missing != 0 {
 		t.Fatalf("stored readings %+v, want 60 readings with seqs 1..60 once each", srcs)
 	}
-	al, err := st.Alerts(ctx, store.AlertFilter{})
-	if err != nil {
-		t.Fatal(err)
+	for _, kind := range []string{store.KindExcursion, store.KindLotOnHold} {
+		al, err := st.Alerts(ctx, store.AlertFilter{Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(al) != 2 || al[0].Location != "room-1" || al[0].State != store.AlertOpen {
+			t.Fatalf("%d %s alerts, want 2 open at room-1 (one per held lot): %+v", len(al), kind, al)
+		}
 	}
-	if len(al) != 2 {
-		t.Fatalf("%d alerts, want 2 (one per held lot): %+v", len(al), al)
-	}
-	for range 2 {
+	// Each held lot: lot_on_hold, then the excursion, published live once each.
+	var excursions int
+	for range 4 {
 		select {
-		case a := <-live:
-			if a.Kind != "excursion" || a.Location != "room-1" || !strings.Contains(a.Message, "put on hold") {
-				t.Errorf("live alert %+v", a)
+		case e := <-live:
+			a := e.Alert
+			if e.Action != store.ActionOpened || a.Location != "room-1" {
+				t.Errorf("live event %+v", e)
 			}
-		case <-time.After(time.Second):
+			if a.Kind == store.KindExcursion && strings.Contains(a.Message, "put on hold") {
+				excursions++
+			}
+		case <-time.After(5 * time.Second):
 			t.Fatal("alert not published to the hub")
 		}
+	}
+	if excursions != 2 {
+		t.Errorf("%d excursion alerts published, want 2", excursions)
 	}
 	lot, err := st.LotByKey(ctx, lotA)
 	if err != nil {
@@ -134,12 +142,12 @@ func TestExcursionHoldsExactlyTheLotsOfTheWarmRoom(t *testing.T) {
 func TestRunningDelaySurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.db")
-	in, _ := newIngester(t, path, nil)
+	in, _ := newIngester(t, path)
 	temps := warming(30)
 	if err := in.Process(ctx, []Message{{Topic: topicRd, Payload: roomBatch(t, 1, 0, temps[:20]), Received: t0}}); err != nil {
 		t.Fatal(err)
 	}
-	in2, st2 := newIngester(t, path, nil)
+	in2, st2 := newIngester(t, path)
 	if err := in2.Process(ctx, []Message{{Topic: topicRd, Payload: roomBatch(t, 41, 20, temps[20:]), Received: t0}}); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +166,7 @@ func TestRunningDelaySurvivesRestart(t *testing.T) {
 
 func TestBadPayloadsAreDeadLetteredAndIngestGoesOn(t *testing.T) {
 	ctx := context.Background()
-	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"))
 	good := roomBatch(t, 1, 0, []float64{4})
 	future, _ := json.Marshal(map[string]any{"v": 2, "site": "site-1", "gateway": "gw-1"})
 	bad := []Message{
@@ -195,10 +203,10 @@ func TestBadPayloadsAreDeadLetteredAndIngestGoesOn(t *testing.T) {
 }
 
 // A gateway that goes offline raises one alert; the same retained "offline" delivered
-// again (a cloud restart) does not raise another.
+// again (a cloud restart) does not raise another; back online resolves it.
 func TestGatewayOfflineAlertsOncePerChange(t *testing.T) {
 	ctx := context.Background()
-	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"))
 	topic := wire.Topic("site-1", "gw-1", wire.KindStatus)
 	status := func(state string) Message {
 		p, _ := json.Marshal(wire.Status{V: 1, Site: "site-1", Gateway: "gw-1", Boot: "b", State: state, Time: t0})
@@ -213,8 +221,9 @@ func TestGatewayOfflineAlertsOncePerChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(al) != 2 || al[0].Kind != "gateway_offline" {
-		t.Fatalf("alerts %+v, want 2 gateway_offline alerts (one per change to offline)", al)
+	if len(al) != 2 || al[0].Kind != "gateway_offline" || al[0].Gateway != "gw-1" || al[0].State != store.AlertOpen ||
+		al[1].State != store.AlertResolved || al[1].Resolved.By != "system:ingest" || !strings.Contains(al[1].Resolved.Note, "back online") {
+		t.Fatalf("alerts %+v, want 2 gateway_offline alerts (one per change to offline), the first resolved when gw-1 came back", al)
 	}
 	gws, _ := st.Gateways(ctx)
 	if len(gws) != 1 || gws[0].State != "offline" {
@@ -226,7 +235,7 @@ func TestGatewayOfflineAlertsOncePerChange(t *testing.T) {
 // an outbox_thinned alarm: the cloud reports that gap as declared, not as possible loss.
 func TestThinnedGapIsDeclaredNotLoss(t *testing.T) {
 	ctx := context.Background()
-	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"))
 	temps := make([]float64, 10)
 	for i := range temps {
 		temps[i] = 4
@@ -265,7 +274,7 @@ func TestThinnedGapIsDeclaredNotLoss(t *testing.T) {
 // delivered twice.
 func TestSensorOfflineEventRaisesAnAlert(t *testing.T) {
 	ctx := context.Background()
-	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"))
 	p, _ := json.Marshal(wire.EventBatch{V: 1, Header: wire.Header{Site: "site-1", Gateway: "gw-1", Boot: "b1", Epoch: "e1", FirstSeq: 1},
 		Events: []wire.Event{{Time: t0, Type: "sensor_offline", Location: "room-1", Lots: []string{lotA},
 			Attrs: map[string]string{"sensor": "th-1", "last_good": "2026-11-22T05:58:00Z"}}}})

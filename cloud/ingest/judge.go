@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
@@ -74,7 +75,14 @@ func (b *txBatch) judgeReading(ctx context.Context, site, lotKey string, lotID i
 	case rules.Started:
 		return b.excursionStarted(ctx, site, lotKey, lotID, r, ev)
 	case rules.Ended:
-		return b.tx.EndExcursion(ctx, lotID, r.Sensor, ruleName, ev.Began, ev.At, ev.Peak)
+		if err := b.tx.EndExcursion(ctx, lotID, r.Sensor, ruleName, ev.Began, ev.At, ev.Peak); err != nil {
+			return err
+		}
+		// The alert resolves itself once no excursion of the lot is open where it was
+		// raised; the lot stays on hold until QA decides.
+		return b.tx.ResolveExcursionAlerts(ctx, lotID, systemActor, fmt.Sprintf(
+			"excursion ended at %s (sensor %s back at or below %.1f °C, peak %.1f °C); the lot stays on hold until QA decides",
+			ev.At.Format(time.RFC3339), r.Sensor, b.judge.rule.Limit, ev.Peak), b.in.now())
 	case rules.Late:
 		b.in.m.items.WithLabelValues("readings", "late").Inc()
 	}
@@ -104,12 +112,9 @@ func (b *txBatch) excursionStarted(ctx context.Context, site, lotKey string, lot
 		msg += "; lot put on hold"
 	}
 	a := store.Alert{
-		Kind: "excursion", Severity: store.SeverityCritical, Site: site, Location: r.Location, Sensor: r.Sensor,
-		LotID: lotID, Lot: lotKey, ExcursionID: exc.ID, Message: msg, Created: b.in.now(),
+		Kind: store.KindExcursion, Severity: store.SeverityCritical, Site: site, Location: r.Location, Sensor: r.Sensor,
+		LotID: lotID, Lot: lotKey, ExcursionID: exc.ID, Message: msg,
 	}
-	if err := b.tx.CreateAlert(ctx, &a); err != nil {
-		return err
-	}
-	b.alerts = append(b.alerts, a)
-	return nil
+	_, err = b.tx.RaiseAlert(ctx, &a, b.in.now())
+	return err
 }

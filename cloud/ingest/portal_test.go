@@ -73,7 +73,7 @@ func movements(t *testing.T, st *store.Store, l store.Lot) []store.Movement {
 // however often the batches are delivered.
 func TestPortalEventsMoveLots(t *testing.T) {
 	ctx := context.Background()
-	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"))
 	recv := eventMsg(t, 1,
 		receiving(t0, "dock-1", "cold-room-1", 3, lotA, lotB),
 		receiving(t0.Add(time.Minute), "dock-3", "", 1, lotC)) // a door with nothing configured behind it
@@ -129,7 +129,7 @@ func TestPortalEventsMoveLots(t *testing.T) {
 // no movement.
 func TestUnassignedPortalEventCreatesNoLot(t *testing.T) {
 	ctx := context.Background()
-	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"), nil)
+	in, st := newIngester(t, filepath.Join(t.TempDir(), "c.db"))
 	msg := eventMsg(t, 1, wire.Event{Time: t0, Type: "receiving", Location: "dock-1", Direction: "in",
 		EPCs:  []string{"hex:E28011700000020A", "urn:epc:id:sgtin:0614141.812345.1", "urn:epc:id:sgtin:0614141.812345.2"},
 		Attrs: map[string]string{"read_point": readPoint, "tags": "3", "unassigned": "true"}})

@@ -159,6 +159,83 @@ CREATE TABLE api_tokens (
 	token_hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, last_used INTEGER, revoked INTEGER
 );
 `,
+	// 7: the alert lifecycle (see alerts.go): a condition seen again updates its alert
+	// (count, last seen) while it is not resolved, so at most one unresolved alert per
+	// condition (kind, site, location, lot key, subject: the sensor of sensor_offline,
+	// the gateway of gateway and outbox alerts); who acknowledged and resolved it, when,
+	// why. Alerts stored before are given their keys (the gateway of gateway_offline
+	// read back from its message); those whose condition had cleared (an ended
+	// excursion, a gateway online again) or that a newer alert of the same condition
+	// replaces are resolved by "system:migration". alert_events holds every change of
+	// an alert with the alert as it was after it (old alerts get one "opened" event with
+	// the same id, so event ids stay above every alert id); webhooks, their durable
+	// delivery log, and how far each other consumer of events (the MQTT alert topic) got.
+	`
+ALTER TABLE alerts ADD COLUMN gateway TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN lot_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE alerts ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN acked_at INTEGER;
+ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN resolved_at INTEGER;
+ALTER TABLE alerts ADD COLUMN resolved_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN resolve_note TEXT NOT NULL DEFAULT '';
+UPDATE alerts SET last_seen = created, lot_key = coalesce((SELECT key FROM lots WHERE lots.id = alerts.lot_id), ''),
+	subject = CASE WHEN kind = 'sensor_offline' THEN sensor ELSE '' END;
+UPDATE alerts SET gateway = substr(message, 10 + length(site), instr(message, ' went offline') - 10 - length(site))
+WHERE kind = 'gateway_offline' AND message LIKE 'Gateway ' || site || '/% went offline%';
+UPDATE alerts SET subject = gateway WHERE kind = 'gateway_offline';
+UPDATE alerts SET state = 'resolved', resolved_at = updated, resolved_by = 'system:migration', resolve_note = 'the excursion had ended'
+WHERE state <> 'resolved' AND kind = 'excursion' AND excursion_id IN (SELECT id FROM excursions WHERE ended IS NOT NULL);
+UPDATE alerts SET state = 'resolved', resolved_at = updated, resolved_by = 'system:migration', resolve_note = 'the gateway was online again'
+WHERE state <> 'resolved' AND kind = 'gateway_offline'
+	AND EXISTS (SELECT 1 FROM gateways g WHERE g.site = alerts.site AND g.gateway = alerts.gateway AND g.state = 'online');
+UPDATE alerts SET state = 'resolved', resolved_at = updated, resolved_by = 'system:migration',
+	resolve_note = 'a newer alert of the same condition replaces it'
+WHERE state <> 'resolved' AND EXISTS (SELECT 1 FROM alerts n WHERE n.kind = alerts.kind AND n.site = alerts.site
+	AND n.location = alerts.location AND n.lot_key = alerts.lot_key AND n.subject = alerts.subject
+	AND n.state <> 'resolved' AND n.id > alerts.id);
+CREATE UNIQUE INDEX alerts_condition ON alerts (kind, site, location, lot_key, subject) WHERE state <> 'resolved';
+CREATE INDEX alerts_state ON alerts (state, id);
+CREATE TABLE alert_events (
+	id INTEGER PRIMARY KEY,
+	alert_id INTEGER NOT NULL REFERENCES alerts(id),
+	at INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL, note TEXT NOT NULL,
+	alert TEXT NOT NULL
+);
+CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
+INSERT INTO alert_events (id, alert_id, at, action, actor, note, alert)
+SELECT id, id, created, 'opened', '', '', json_object('id', id, 'kind', kind, 'severity', severity, 'state', state,
+	'site', site, 'location', location, 'gateway', gateway, 'sensor', sensor, 'lot', lot_key,
+	'excursion_id', coalesce(excursion_id, 0), 'message', message, 'count', count,
+	'first_seen', strftime('%Y-%m-%dT%H:%M:%fZ', created / 1000000.0, 'unixepoch'), 'last_seen', strftime('%Y-%m-%dT%H:%M:%fZ', last_seen / 1000000.0, 'unixepoch'),
+	'updated', strftime('%Y-%m-%dT%H:%M:%fZ', updated / 1000000.0, 'unixepoch'),
+	'resolved', CASE WHEN resolved_at IS NULL THEN NULL
+		ELSE json_object('at', strftime('%Y-%m-%dT%H:%M:%fZ', resolved_at / 1000000.0, 'unixepoch'), 'by', resolved_by, 'note', resolve_note) END)
+FROM alerts ORDER BY id;
+CREATE TABLE webhooks (
+	id INTEGER PRIMARY KEY,
+	url TEXT NOT NULL, secret BLOB NOT NULL, kinds TEXT NOT NULL, min_severity TEXT NOT NULL,
+	created INTEGER NOT NULL, removed INTEGER
+);
+CREATE TABLE webhook_deliveries (
+	id INTEGER PRIMARY KEY,
+	webhook_id INTEGER NOT NULL REFERENCES webhooks(id),
+	event_id INTEGER NOT NULL REFERENCES alert_events(id),
+	queued INTEGER NOT NULL, next_attempt INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+	last_attempt INTEGER, last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+	delivered INTEGER, failed INTEGER,
+	UNIQUE (webhook_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt) WHERE delivered IS NULL AND failed IS NULL;
+CREATE TABLE notify_cursors (
+	name TEXT PRIMARY KEY,
+	event_id INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO notify_cursors (name, event_id) SELECT 'mqtt', coalesce(max(id), 0) FROM alert_events;
+`,
 }
 
 // SchemaVersion is the schema this build expects.

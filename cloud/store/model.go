@@ -78,21 +78,52 @@ const (
 	SeverityCritical = "critical"
 )
 
-// Alert is something a person must see: an excursion, a hold, a gateway gone offline.
+// Alert is something a person must see: an excursion, a lot put on hold, a gateway or
+// sensor gone offline, a gateway outbox near its budget, a held lot shipped. A
+// condition that repeats while its alert is not resolved updates that alert (Count,
+// LastSeen, Message, Severity raised) instead of raising another; see alerts.go.
 type Alert struct {
-	ID          int64     `json:"id"`
-	Kind        string    `json:"kind"`
-	Severity    string    `json:"severity"`
-	State       string    `json:"state"`
-	Site        string    `json:"site"`
-	Location    string    `json:"location,omitempty"`
-	Sensor      string    `json:"sensor,omitempty"`
-	LotID       int64     `json:"-"`
-	Lot         string    `json:"lot,omitempty"`
-	ExcursionID int64     `json:"excursion_id,omitempty"`
-	Message     string    `json:"message"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	Severity string `json:"severity"`
+	State    string `json:"state"`
+	Site     string `json:"site"`
+	Location string `json:"location,omitempty"`
+	// Gateway is the gateway the alert is about or that reported it.
+	Gateway     string `json:"gateway,omitempty"`
+	Sensor      string `json:"sensor,omitempty"`
+	LotID       int64  `json:"-"`
+	Lot         string `json:"lot,omitempty"`
+	ExcursionID int64  `json:"excursion_id,omitempty"`
+	Message     string `json:"message"`
+	// Count is how often the condition was seen while the alert was not resolved.
+	Count     int64     `json:"count"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// Updated is the time of the last change of any kind (a repeat, ack, resolution).
+	Updated      time.Time    `json:"updated"`
+	Acknowledged *AlertAction `json:"acknowledged,omitempty"`
+	Resolved     *AlertAction `json:"resolved,omitempty"`
+}
+
+// AlertAction records who acknowledged or resolved an alert, when and why. By is a
+// user name, or "system:<what>" for an alert resolved because its condition cleared.
+type AlertAction struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by"`
+	Note string    `json:"note,omitempty"`
+}
+
+// AlertEvent is one change of an alert, as it is delivered to the dashboard's stream,
+// webhooks and the MQTT alert topic: what happened (Action), when, by whom, and the
+// alert as it was right after. IDs grow with every change.
+type AlertEvent struct {
+	ID     int64     `json:"event_id"`
+	Action string    `json:"action"` // ActionOpened, ActionUpdated, ActionAcknowledged, ActionResolved
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor,omitempty"`
+	Note   string    `json:"note,omitempty"`
+	Alert  Alert     `json:"alert"`
 }
 
 // DeadLetter is a payload ingest refused, kept with the reason.
@@ -169,6 +200,7 @@ const (
 	EventPicking       = "picking"
 	EventScanRejected  = "scan_rejected"
 	EventSensorOffline = "sensor_offline"
+	EventSensorOnline  = "sensor_online"
 )
 
 // PortalEventTypes are the event types of dock-door portals.

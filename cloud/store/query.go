@@ -120,45 +120,6 @@ func (s *Store) LotHistory(ctx context.Context, lotID int64) ([]StatusChange, er
 	return out, rows.Err()
 }
 
-// AlertFilter selects alerts: State "" for all; AfterID > 0 for those created after an id
-// (Server-Sent Events resume from Last-Event-ID with it).
-type AlertFilter struct {
-	State   string
-	AfterID int64
-	Limit   int
-}
-
-// Alerts lists alerts; with AfterID oldest first (for replay), otherwise newest first.
-func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
-	order := "DESC"
-	if f.AfterID > 0 {
-		order = "ASC"
-	}
-	if f.Limit <= 0 {
-		f.Limit = 100
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT a.id, a.kind, a.severity, a.state, a.site, a.location, a.sensor, coalesce(a.lot_id, 0), coalesce(l.key, ''),
-	coalesce(a.excursion_id, 0), a.message, a.created, a.updated
-FROM alerts a LEFT JOIN lots l ON l.id = a.lot_id
-WHERE (? = '' OR a.state = ?) AND a.id > ? ORDER BY a.id `+order+` LIMIT ?`, f.State, f.State, f.AfterID, f.Limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list alerts: %w", err)
-	}
-	defer rows.Close()
-	out := []Alert{}
-	for rows.Next() {
-		var a Alert
-		var created, updated int64
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Severity, &a.State, &a.Site, &a.Location, &a.Sensor, &a.LotID, &a.Lot,
-			&a.ExcursionID, &a.Message, &created, &updated); err != nil {
-			return nil, fmt.Errorf("store: scan alert: %w", err)
-		}
-		a.Created, a.Updated = fromMicros(created), fromMicros(updated)
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
 // execer is what *sql.DB and *sql.Tx share, so a write can run alone or in a Tx.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -22,6 +23,10 @@ var ErrNotFound = errors.New("store: not found")
 type Store struct {
 	w *sql.DB
 	r *sql.DB
+	// alertHook is called after a commit that changed alerts (OnAlertEvents).
+	alertHook atomic.Pointer[func()]
+	// now is the wall clock of operational times (webhook deliveries queued).
+	now func() time.Time
 }
 
 // Open opens (creating if needed) the SQLite database at path and migrates it to the
@@ -51,7 +56,7 @@ func open(ctx context.Context, path string, version int) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	s := &Store{w: w}
+	s := &Store{w: w, now: time.Now}
 	if err := s.migrateTo(ctx, version); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: migrate %s: %w", path, err)

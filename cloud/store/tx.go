@@ -15,8 +15,10 @@ import (
 // the batch caused (excursions, holds, alerts) atomically, so a crash between two of
 // them cannot leave a reading stored but not judged.
 type Tx struct {
+	s          *Store
 	tx         *sql.Tx
 	insReading *sql.Stmt
+	events     []AlertEvent // alert changes written, announced after the commit
 }
 
 // Begin starts a write transaction.
@@ -25,13 +27,17 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	return &Tx{tx: tx}, nil
+	return &Tx{s: s, tx: tx}, nil
 }
 
-// Commit commits the transaction.
+// Commit commits the transaction; when it changed alerts, it then calls the function
+// set with OnAlertEvents.
 func (t *Tx) Commit() error {
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if len(t.events) > 0 {
+		t.s.alertsChanged()
 	}
 	return nil
 }

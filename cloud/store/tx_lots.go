@@ -32,12 +32,13 @@ WHERE lot_id = ? AND sensor = ? AND rule = ? AND began = ? AND ended IS NULL`,
 }
 
 // SetLotStatus moves a lot to status with a reason, recording the change in the lot's
-// history and raising its site's hold-list version; changed is false when the lot already had that status. from, when not empty,
+// history, the audit log and the lot_on_hold alert (raised on hold, resolved when the
+// lot leaves hold) and raising its site's hold-list version; changed is false when the lot already had that status. from, when not empty,
 // restricts the change to lots currently in that status (e.g. only released lots are
 // put on hold automatically; a rejected lot stays rejected).
 func (t *Tx) SetLotStatus(ctx context.Context, lotID int64, from, to, reason, actor string, at time.Time) (changed bool, err error) {
-	var cur, site, key string
-	if err := t.tx.QueryRowContext(ctx, `SELECT status, site, key FROM lots WHERE id = ?`, lotID).Scan(&cur, &site, &key); err != nil {
+	var cur, site, key, location string
+	if err := t.tx.QueryRowContext(ctx, `SELECT status, site, key, location FROM lots WHERE id = ?`, lotID).Scan(&cur, &site, &key, &location); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, fmt.Errorf("store: lot %d: %w", lotID, ErrNotFound)
 		}
@@ -61,27 +62,10 @@ func (t *Tx) SetLotStatus(ctx context.Context, lotID int64, from, to, reason, ac
 		Reason: reason, Before: cur, After: to}); err != nil {
 		return false, err
 	}
+	if err := t.holdAlert(ctx, lotID, key, site, location, cur, to, reason, actor, at); err != nil {
+		return false, err
+	}
 	return true, nil
-}
-
-// CreateAlert records an alert and returns it with its id.
-func (t *Tx) CreateAlert(ctx context.Context, a *Alert) error {
-	lot := sql.NullInt64{Int64: a.LotID, Valid: a.LotID != 0}
-	exc := sql.NullInt64{Int64: a.ExcursionID, Valid: a.ExcursionID != 0}
-	if a.State == "" {
-		a.State = AlertOpen
-	}
-	if a.Updated.IsZero() {
-		a.Updated = a.Created
-	}
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO alerts
-(kind, severity, state, site, location, sensor, lot_id, excursion_id, message, created, updated)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		a.Kind, a.Severity, a.State, a.Site, a.Location, a.Sensor, lot, exc, a.Message, micros(a.Created), micros(a.Updated)).Scan(&a.ID)
-	if err != nil {
-		return fmt.Errorf("store: create %s alert: %w", a.Kind, err)
-	}
-	return nil
 }
 
 // LotStatus returns a lot's id and status within the transaction.

@@ -15,6 +15,7 @@
   const byId = (id) => document.getElementById(id);
   const seenAlerts = new Set();
   let maxAlertID = 0;
+  let maxEventID = 0; // the last alert change the stream sent
   let selectedLot = null;
   let lotsRefreshPending = null;
   let csrf = ''; // the session's CSRF token (GET /api/session), sent on every change
@@ -111,7 +112,7 @@
   // ---- alerts ----
 
   function alertItem(a) {
-    const li = el('li', 'alert severity-' + a.severity);
+    const li = el('li', 'alert severity-' + a.severity + ' state-' + a.state);
     li.dataset.alertId = String(a.id);
     li.append(
       el('span', 'badge severity', a.severity),
@@ -119,9 +120,20 @@
       el('span', 'where', joinPlace(a.site, a.location)),
       el('span', 'lot', a.lot || ''),
       el('span', 'message', a.message),
-      timeEl('created', a.created),
+      el('span', 'count', a.count > 1 ? '×' + a.count : ''),
+      el('span', 'badge state', a.state),
+      timeEl('created', a.first_seen),
     );
     return li;
+  }
+
+  // updateAlert shows an alert's change (seen again, acknowledged, resolved) in place,
+  // or at the top when it is not shown.
+  function updateAlert(a) {
+    if (!a || typeof a.id !== 'number') return;
+    const old = byId('alerts').querySelector('li.alert[data-alert-id="' + a.id + '"]');
+    if (old) old.replaceWith(alertItem(a));
+    else if (addAlert(a, true)) onAlert(a);
   }
 
   // addAlert shows an alert once, at the top (live) or the bottom (initial list).
@@ -138,12 +150,20 @@
   }
 
   function connectStream() {
-    const es = new EventSource('/api/alerts/stream?since=' + maxAlertID);
+    // Stream ids count alert changes; none is below its alert's id.
+    const es = new EventSource('/api/alerts/stream?since=' + Math.max(maxAlertID, maxEventID));
     es.addEventListener('hello', () => setConn('live', 'live'));
     es.addEventListener('alert', (ev) => {
       let a;
       try { a = JSON.parse(ev.data); } catch (e) { return; }
+      maxEventID = Math.max(maxEventID, Number(ev.lastEventId) || 0);
       if (addAlert(a, true)) onAlert(a);
+    });
+    es.addEventListener('alert_update', (ev) => {
+      let a;
+      try { a = JSON.parse(ev.data); } catch (e) { return; }
+      maxEventID = Math.max(maxEventID, Number(ev.lastEventId) || 0);
+      updateAlert(a);
     });
     es.addEventListener('error', () => {
       if (es.readyState === EventSource.CLOSED) {

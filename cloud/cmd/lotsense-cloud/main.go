@@ -23,10 +23,11 @@ Usage:
   lotsense-cloud [serve] [flags]   run the service (the default)
   lotsense-cloud user add|list|passwd|disable|enable …   manage dashboard users
   lotsense-cloud token add|list|revoke …                 manage API tokens
+  lotsense-cloud webhook add|list|remove|deliveries …    manage alert webhooks
   lotsense-cloud version           print the version
 
-Run "lotsense-cloud serve -h" for the flags, "lotsense-cloud user" and
-"lotsense-cloud token" for theirs.
+Run "lotsense-cloud serve -h" for the flags, "lotsense-cloud user",
+"lotsense-cloud token" and "lotsense-cloud webhook" for theirs.
 `
 
 func main() {
@@ -45,6 +46,8 @@ func main() {
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.user(ctx, args)
 	case "token":
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.token(ctx, args)
+	case "webhook":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.webhook(ctx, args)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":

@@ -23,6 +23,7 @@ import (
 	"github.com/lotsense/lotsense/cloud/broker"
 	"github.com/lotsense/lotsense/cloud/downlink"
 	"github.com/lotsense/lotsense/cloud/ingest"
+	"github.com/lotsense/lotsense/cloud/notify"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
 	"github.com/lotsense/lotsense/rules"
@@ -77,8 +78,15 @@ func serve(ctx context.Context, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every alert change is stored first; the store wakes the hub, which reads the
+	// changes in order and hands them to the dashboard's stream, webhooks and MQTT.
 	hub := alerts.NewHub(256)
-	in, err := ingest.New(ingest.Options{Store: st, Hub: hub, Rule: rules.HighLimit{Limit: f.limit, Delay: f.delay}, Logger: log, Registerer: reg})
+	st.OnAlertEvents(hub.Wake)
+	lastEvent, err := st.LastAlertEventID(ctx)
+	if err != nil {
+		return err
+	}
+	in, err := ingest.New(ingest.Options{Store: st, Rule: rules.HighLimit{Limit: f.limit, Delay: f.delay}, Logger: log, Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -107,6 +115,17 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Alert changes go to the webhooks (lotsense-cloud webhook add) and to
+	// lotsense/v1/<site>/alerts, each from durable state, so a restart resumes them.
+	hooks, err := notify.NewWebhooks(notify.WebhookOptions{Store: st, Hub: hub, Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	alertTopic, err := notify.NewMQTT(notify.MQTTOptions{Store: st, Hub: hub, Broker: brokerURL, ClientID: f.clientID,
+		Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
 	users, err := auth.New(auth.Options{Store: st, Logger: log, SessionTTL: f.sessionTTL, SecureCookies: f.secureCookies})
 	if err != nil {
 		return err
@@ -126,7 +145,7 @@ func serve(ctx context.Context, args []string) error {
 	defer stop()
 	defer notifySystemd(ctx, log, fmt.Sprintf("dashboard on http://%s, MQTT %s", ln.Addr(), brokerURL))()
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 6)
 	wg.Go(func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("dashboard: %w", err)
@@ -139,6 +158,21 @@ func serve(ctx context.Context, args []string) error {
 	})
 	wg.Go(func() {
 		if err := down.Run(ctx); err != nil {
+			errc <- err
+		}
+	})
+	wg.Go(func() {
+		if err := hub.Follow(ctx, st, alerts.FollowOptions{After: lastEvent, Logger: log}); err != nil {
+			errc <- err
+		}
+	})
+	wg.Go(func() {
+		if err := hooks.Run(ctx); err != nil {
+			errc <- err
+		}
+	})
+	wg.Go(func() {
+		if err := alertTopic.Run(ctx); err != nil {
 			errc <- err
 		}
 	})
