@@ -102,6 +102,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/lots", s.listLots)
 	mux.HandleFunc("GET /api/lots/{id}", s.getLot)
+	mux.HandleFunc("GET /api/lots/{id}/audit", s.lotAudit)
+	mux.Handle("POST /api/lots/{id}/decision", auth.Require(auth.QA, s.decideLot))
 	mux.HandleFunc("GET /api/events", s.listEvents)
 	mux.HandleFunc("GET /api/alerts", s.listAlerts)
 	mux.HandleFunc("GET /api/alerts/stream", s.streamAlerts)
