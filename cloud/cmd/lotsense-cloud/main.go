@@ -24,6 +24,7 @@ Usage:
   lotsense-cloud user add|list|passwd|disable|enable …   manage dashboard users
   lotsense-cloud token add|list|revoke …                 manage API tokens
   lotsense-cloud webhook add|list|remove|deliveries …    manage alert webhooks
+  lotsense-cloud audit verify                            check the audit log's hash chain
   lotsense-cloud version           print the version
 
 Run "lotsense-cloud serve -h" for the flags, "lotsense-cloud user",
@@ -48,6 +49,8 @@ func main() {
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.token(ctx, args)
 	case "webhook":
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.webhook(ctx, args)
+	case "audit":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.audit(ctx, args)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
