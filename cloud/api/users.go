@@ -14,12 +14,6 @@ import (
 // User and API token management, for admins (the CLI does the same on the data
 // directory: lotsense-cloud user …, token …).
 
-// actorOf names the acting user in the audit log.
-func actorOf(r *http.Request) string {
-	u, _ := auth.UserFrom(r.Context())
-	return u.Actor()
-}
-
 // decodeUserBody reads a small JSON body into v, refusing unknown fields.
 func decodeUserBody(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
@@ -67,7 +61,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
 		s.failAuth(w, r, err)
 		return
 	}
-	u, err := s.auth.AddUser(r.Context(), actorOf(r), in.Name, role, in.Password)
+	u, err := s.auth.AddUser(r.Context(), actor(r), in.Name, role, in.Password)
 	if err != nil {
 		s.failAuth(w, r, err)
 		return
@@ -81,7 +75,7 @@ func (s *Server) disableUser(w http.ResponseWriter, r *http.Request) { s.setDisa
 func (s *Server) enableUser(w http.ResponseWriter, r *http.Request) { s.setDisabled(w, r, false) }
 
 func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
-	if err := s.auth.SetDisabled(r.Context(), actorOf(r), r.PathValue("name"), disabled); err != nil {
+	if err := s.auth.SetDisabled(r.Context(), actor(r), r.PathValue("name"), disabled); err != nil {
 		s.failAuth(w, r, err)
 		return
 	}
@@ -117,7 +111,7 @@ func (s *Server) addToken(w http.ResponseWriter, r *http.Request) {
 		s.failAuth(w, r, err)
 		return
 	}
-	t, secret, err := s.auth.AddToken(r.Context(), actorOf(r), in.User, in.Name, scope)
+	t, secret, err := s.auth.AddToken(r.Context(), actor(r), in.User, in.Name, scope)
 	if err != nil {
 		s.failAuth(w, r, err)
 		return
@@ -132,7 +126,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequestf("token id %q: want a positive integer", r.PathValue("id")))
 		return
 	}
-	if err := s.auth.RevokeToken(r.Context(), actorOf(r), id); err != nil {
+	if err := s.auth.RevokeToken(r.Context(), actor(r), id); err != nil {
 		s.failAuth(w, r, err)
 		return
 	}
