@@ -114,7 +114,25 @@ func coldRoom(t *testing.T, mosquitto bool) {
 		}
 		return nil
 	})
+	// The cloud's retained hold list reaches the gateway, which then stops DEMO-A1 at
+	// dock 1 on its own (cases leaving through the door, the shipping clerk's scan): a
+	// local alarm, and the cloud's critical alert.
+	eventually(t, 60*time.Second, "the held lot stopped at dock 1", func() error {
+		var alerts []apiAlert
+		if err := getJSON(ctx, api+"/api/alerts?kind=held_lot_shipped", &alerts); err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			if a.Lot == lotA1 && a.Location == "dock-1" {
+				return nil
+			}
+		}
+		return fmt.Errorf("%d held_lot_shipped alerts, none for %s at dock-1", len(alerts), lotA1)
+	})
 	gw.stop(t)
+	if out := gw.output(); !strings.Contains(out, "kind=held_lot_shipped") || !strings.Contains(out, "hold list applied") {
+		t.Errorf("the gateway did not log the hold list and its own held_lot_shipped alarm")
+	}
 	accepted := acceptedReadings(t, gw.output())
 	eventually(t, 30*time.Second, "every accepted reading stored", func() error {
 		return storedAtLeast(ctx, api, accepted)
