@@ -29,7 +29,7 @@ func withToken(req *http.Request) *http.Request {
 }
 
 // cloudCLI runs lotsense-cloud with args and stdin, and returns its standard output.
-func cloudCLI(t *testing.T, stdin string, args ...string) string {
+func cloudCLI(t testing.TB, stdin string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "lotsense-cloud"), args...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -43,7 +43,7 @@ func cloudCLI(t *testing.T, stdin string, args ...string) string {
 
 // cliToken adds the user e2e (a viewer) to the cloud's data directory with the real
 // CLI and returns a read-scope API token for it: what the tests read the API with.
-func cliToken(t *testing.T, data string) string {
+func cliToken(t testing.TB, data string) string {
 	t.Helper()
 	cloudCLI(t, "reader password 1234\n", "user", "add", "e2e", "-role", "viewer", "-data", data)
 	return strings.TrimSpace(cloudCLI(t, "", "token", "add", "-user", "e2e", "-name", "e2e tests", "-scope", "read", "-data", data))

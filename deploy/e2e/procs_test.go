@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 }
 
 // freePort returns a loopback port free at the time of asking.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -67,7 +67,7 @@ type proc struct {
 	err  error
 }
 
-func start(t *testing.T, name, dir string, bin string, args ...string) *proc {
+func start(t testing.TB, name, dir string, bin string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	p.cmd.Dir = dir
@@ -115,7 +115,7 @@ func (p *proc) kill() {
 }
 
 // stop sends SIGINT (Ctrl-C) and expects a clean exit within 15 s.
-func (p *proc) stop(t *testing.T) {
+func (p *proc) stop(t testing.TB) {
 	t.Helper()
 	p.cmd.Process.Signal(os.Interrupt)
 	select {
@@ -129,7 +129,7 @@ func (p *proc) stop(t *testing.T) {
 }
 
 // waitPort waits until something accepts connections on addr.
-func waitPort(t *testing.T, addr string, p *proc) {
+func waitPort(t testing.TB, addr string, p *proc) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
