@@ -109,6 +109,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /api/alerts/stream", s.streamAlerts)
 	mux.Handle("POST /api/alerts/{id}/ack", auth.Require(auth.Operator, s.ackAlert))
 	mux.Handle("POST /api/alerts/{id}/resolve", auth.Require(auth.Operator, s.resolveAlert))
+	mux.HandleFunc("GET /api/locations", s.listLocations)
 	mux.HandleFunc("GET /api/gateways", s.listGateways)
 	mux.HandleFunc("GET /api/deadletters", s.listDeadLetters)
 	mux.HandleFunc("GET /healthz", s.healthz)
