@@ -261,6 +261,7 @@ func signIn(t *testing.T, tab context.Context, e *env) {
 	err = chromedp.Do(tab,
 		chromedp.SendKeys(chromedp.CSS(`#login-password`), testPassword),
 		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-role]`)), // the dashboard has loaded the session
 		chromedp.WaitVisible(chromedp.CSS(`#whoami`)),
 	)
 	if err != nil {

@@ -10,85 +10,24 @@
   const LOTS_REFRESH_MS = 10000;
   const MOVEMENTS_SHOWN = 50;
   const READINGS_SHOWN = 50;
+  const CHART_READINGS = 10000; // the API's maximum: a lot's whole life at 10-s readings is more
   const STREAM_RETRY_MS = 5000;
 
-  const byId = (id) => document.getElementById(id);
   const seenAlerts = new Set();
   let maxAlertID = 0;
   let maxEventID = 0; // the last alert change the stream sent
   let selectedLot = null;
+  let allLots = [];
   let lotsRefreshPending = null;
-  let csrf = ''; // the session's CSRF token (GET /api/session), sent on every change
-
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
-  function fmtTime(s) {
-    if (!s) return '';
-    const d = new Date(s);
-    return isNaN(d.getTime()) ? String(s) : d.toLocaleString();
-  }
-
-  function timeEl(className, s) {
-    const t = el('time', className, fmtTime(s));
-    if (s) t.dateTime = s;
-    return t;
-  }
-
-  function joinPlace(site, location) {
-    return [site, location].filter(Boolean).join(' / ');
-  }
-
-  // toLogin shows the sign-in page: the session has ended or never began.
-  function toLogin() {
-    location.replace('/login');
-  }
-
-  async function getJSON(url) {
-    const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' });
-    return readJSON(res);
-  }
-
-  // send makes a state-changing request (POST, PUT, PATCH, DELETE) with the session's
-  // CSRF token, and a JSON body when body is given; it returns the JSON answer, if any.
-  async function send(method, url, body) {
-    const headers = { Accept: 'application/json', 'X-CSRF-Token': csrf };
-    const init = { method, headers, cache: 'no-store' };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    return readJSON(await fetch(url, init));
-  }
-
-  // readJSON returns a response's JSON, or throws with the API's error message; a 401
-  // means the session is gone: the sign-in page takes over.
-  async function readJSON(res) {
-    if (res.status === 401) {
-      toLogin();
-      throw new Error('signed out');
-    }
-    if (!res.ok) {
-      let msg = res.status + ' ' + res.statusText;
-      try {
-        const body = await res.json();
-        if (body && body.error) msg = body.error;
-      } catch (e) { /* not JSON */ }
-      throw new Error(msg);
-    }
-    if (res.status === 204) return null;
-    return res.json();
-  }
+  const ls = window.lotsense;
+  const { byId, el, fmtTime, timeEl, joinPlace, getJSON, send, statusBadge } = ls;
 
   // ---- session ----
 
   async function loadSession() {
     const me = await getJSON('/api/session');
-    csrf = me.csrf || '';
+    ls.csrf = me.csrf || '';
+    ls.role = me.role;
     byId('whoami-name').textContent = me.username + ' (' + me.role + ')';
     byId('whoami').hidden = false;
     document.body.dataset.user = me.username;
@@ -99,7 +38,7 @@
     try {
       await send('POST', '/api/logout');
     } catch (e) { /* signed out either way */ }
-    toLogin();
+    ls.toLogin();
   }
 
   function setConn(state, label) {
@@ -124,6 +63,8 @@
       el('span', 'badge state', a.state),
       timeEl('created', a.first_seen),
     );
+    const actions = ls.alertActions(a);
+    if (actions) li.append(actions);
     return li;
   }
 
@@ -178,17 +119,14 @@
     });
   }
 
+  // onAlert: a new alert arrived live.
   function onAlert(a) {
+    if (a.severity === 'critical' && a.state === 'open') ls.cueCritical(a);
     scheduleLotsRefresh();
     if (selectedLot !== null && a.lot === selectedLot) showLot(selectedLot, false);
   }
 
   // ---- lots ----
-
-  function statusBadge(status) {
-    const s = el('span', 'badge status status-' + status, String(status).replace(/_/g, ' '));
-    return s;
-  }
 
   function lotRow(l) {
     const tr = el('tr', 'lot');
@@ -205,26 +143,38 @@
     status.append(statusBadge(l.status));
     const exc = el('td', l.open_excursions > 0 ? 'num open-excursions warn' : 'num open-excursions', l.open_excursions);
     tr.append(head, el('td', 'gtin', l.gtin), el('td', 'lot-code', l.lot), status,
-      el('td', 'location', joinPlace(l.site, l.location)), exc);
+      el('td', 'expiry', l.expiry ? l.expiry : '—'), el('td', 'location', joinPlace(l.site, l.location)), exc);
     return tr;
   }
 
   async function refreshLots() {
     const errBox = byId('lots-error');
     try {
-      const lots = await getJSON('/api/lots');
-      // Keep keyboard focus on the same lot across the refresh.
-      const focused = document.activeElement && document.activeElement.closest('#lots tr[data-lot]');
-      const focusedLot = focused ? focused.dataset.lot : null;
-      const rows = lots.map(lotRow);
-      byId('lots').tBodies[0].replaceChildren(...rows);
-      const again = rows.find((tr) => tr.dataset.lot === focusedLot);
-      if (again) again.querySelector('button').focus();
+      allLots = await getJSON('/api/lots');
+      showLots();
       errBox.hidden = true;
     } catch (e) {
       errBox.textContent = 'Could not load lots: ' + e.message;
       errBox.hidden = false;
     }
+  }
+
+  // showLots shows the lots that match the search text (lot id, GTIN or lot code)
+  // and the status filter.
+  function showLots() {
+    const q = byId('lots-search').value.trim().toLowerCase();
+    const status = byId('lots-status').value;
+    const lots = allLots.filter((l) => (!status || l.status === status) &&
+      (!q || l.id.toLowerCase().includes(q) || l.gtin.includes(q) || l.lot.toLowerCase().includes(q)));
+    // Keep keyboard focus on the same lot across the refresh.
+    const focused = document.activeElement && document.activeElement.closest('#lots tr[data-lot]');
+    const focusedLot = focused ? focused.dataset.lot : null;
+    const rows = lots.map(lotRow);
+    byId('lots').tBodies[0].replaceChildren(...rows);
+    const again = rows.find((tr) => tr.dataset.lot === focusedLot);
+    if (again) again.querySelector('button').focus();
+    byId('lots-count').textContent = lots.length === allLots.length
+      ? plural(lots.length, 'lot', 'lots') : lots.length + ' of ' + allLots.length + ' lots';
   }
 
   function scheduleLotsRefresh() {
@@ -306,10 +256,15 @@
   }
 
   function excursionRow(e) {
-    const tr = el('tr', 'excursion' + (e.ended ? '' : ' open'));
-    tr.append(el('td', '', e.rule), el('td', '', joinPlace(e.site, e.location)), el('td', '', e.sensor),
-      el('td', '', fmtTime(e.began)), el('td', '', e.ended ? fmtTime(e.ended) : 'ongoing'),
-      el('td', 'num', e.peak), el('td', 'num', e.limit));
+    const tr = el('tr', 'excursion' + (e.ended ? '' : ' open') + (e.retracted ? ' retracted' : ''));
+    tr.dataset.excursion = String(e.id);
+    const rule = el('td', 'rule', e.rule + (e.kind ? ' (' + e.kind + ')' : ''));
+    if (e.retracted) rule.append(' ', el('span', 'badge', 'retracted'));
+    tr.append(rule, el('td', 'where', joinPlace(e.site, e.location)), el('td', 'sensor', e.sensor),
+      el('td', 'began', fmtTime(e.began)), el('td', 'ended', e.ended ? fmtTime(e.ended) : 'ongoing'),
+      el('td', 'num peak', e.peak), el('td', 'num limit', e.limit),
+      el('td', 'num beyond', e.beyond_seconds ? ls.fmtDuration(e.beyond_seconds) : '—'),
+      el('td', 'num mkt', e.mkt !== undefined && e.mkt !== null ? Number(e.mkt).toFixed(2) + ' °C' : '—'));
     return tr;
   }
 
@@ -337,9 +292,25 @@
     st.replaceChildren(statusBadge(d.lot.status));
     if (d.lot.status_reason) st.append(' ', el('span', 'reason', d.lot.status_reason));
     st.append(' ', el('span', 'where', joinPlace(d.lot.site, d.lot.location)));
+    const chart = ls.tempChart(d.readings, d.excursions);
+    byId('detail-chart').replaceChildren(...(chart ? [chart] : []));
+    byId('detail-chart-empty').hidden = chart !== null;
     fillTable('detail-excursions', d.excursions.map(excursionRow));
     fillTable('detail-movements', (d.movements || []).map(movementRow));
-    fillTable('detail-readings', d.readings.map(readingRow));
+    fillTable('detail-readings', d.readings.slice(0, READINGS_SHOWN).map(readingRow));
+    ls.showDecision(d.lot);
+  }
+
+  async function showAudit(id) {
+    try {
+      const entries = await getJSON('/api/lots/' + encodeURIComponent(id) + '/audit');
+      if (selectedLot === id) fillTable('detail-audit', ls.auditRows(entries));
+    } catch (e) {
+      if (selectedLot === id) {
+        byId('detail-audit-empty').textContent = 'Could not load the audit trail: ' + e.message;
+        fillTable('detail-audit', []);
+      }
+    }
   }
 
   async function showLot(id, focus) {
@@ -350,9 +321,10 @@
     panel.hidden = false;
     if (focus) byId('detail-title').focus();
     try {
-      const d = await getJSON('/api/lots/' + encodeURIComponent(id) + '?readings=' + READINGS_SHOWN +
+      const d = await getJSON('/api/lots/' + encodeURIComponent(id) + '?readings=' + CHART_READINGS +
         '&movements=' + MOVEMENTS_SHOWN);
       if (selectedLot === id) renderDetail(d);
+      await showAudit(id);
     } catch (e) {
       if (selectedLot === id) byId('detail-status').textContent = 'Could not load the lot: ' + e.message;
     }
@@ -370,7 +342,22 @@
 
   // ---- start ----
 
+  function refreshAll() {
+    refreshLots();
+    refreshDock();
+    ls.refreshLocations((id) => showLot(id, true));
+    ls.refreshGateways();
+  }
+
   async function start() {
+    ls.initCue();
+    ls.initDecision((id) => {
+      scheduleLotsRefresh();
+      ls.refreshLocations((lot) => showLot(lot, true));
+      if (selectedLot === id) showLot(id, false);
+    });
+    byId('lots-search').addEventListener('input', showLots);
+    byId('lots-status').addEventListener('change', showLots);
     byId('detail-close').addEventListener('click', closeDetail);
     byId('detail-title').tabIndex = -1;
     byId('logout').addEventListener('click', logout);
@@ -387,12 +374,8 @@
       setConn('offline', 'could not load alerts: ' + e.message);
     }
     connectStream();
-    refreshLots();
-    refreshDock();
-    setInterval(() => {
-      refreshLots();
-      refreshDock();
-    }, LOTS_REFRESH_MS);
+    refreshAll();
+    setInterval(refreshAll, LOTS_REFRESH_MS);
   }
 
   start();
