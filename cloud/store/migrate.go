@@ -236,6 +236,43 @@ CREATE TABLE notify_cursors (
 ) WITHOUT ROWID;
 INSERT INTO notify_cursors (name, event_id) SELECT 'mqtt', coalesce(max(id), 0) FROM alert_events;
 `,
+	// 8: lots judged by the rules engine (cloud/ingest): excursions gain the engine's
+	// evidence (its id "<rule>@<start>", kind, severity, profile, when closed, time
+	// beyond and unknown, MKT, every location and sensor involved) and may be retracted
+	// (kept, marked); excursions recorded before keep what they had (kind high, the
+	// time from began to ended or detection as beyond). lot_rules holds each lot's
+	// engine snapshot, lot_rule_log what was fed to it since, one row per transaction.
+	`
+ALTER TABLE excursions ADD COLUMN xid TEXT NOT NULL DEFAULT '';
+ALTER TABLE excursions ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE excursions ADD COLUMN kind TEXT NOT NULL DEFAULT 'high';
+ALTER TABLE excursions ADD COLUMN severity TEXT NOT NULL DEFAULT 'critical';
+ALTER TABLE excursions ADD COLUMN closed INTEGER;
+ALTER TABLE excursions ADD COLUMN beyond_seconds REAL NOT NULL DEFAULT 0;
+ALTER TABLE excursions ADD COLUMN unknown_seconds REAL NOT NULL DEFAULT 0;
+ALTER TABLE excursions ADD COLUMN mkt REAL;
+ALTER TABLE excursions ADD COLUMN locations TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE excursions ADD COLUMN sensors TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE excursions ADD COLUMN retracted INTEGER;
+ALTER TABLE excursions ADD COLUMN retract_note TEXT NOT NULL DEFAULT '';
+UPDATE excursions SET closed = ended, locations = json_array(location), sensors = json_array(sensor),
+	beyond_seconds = (coalesce(ended, detected) - began) / 1000000.0;
+CREATE UNIQUE INDEX excursions_xid ON excursions (lot_id, xid) WHERE xid <> '';
+CREATE TABLE lot_rules (
+	lot_id INTEGER PRIMARY KEY REFERENCES lots(id),
+	profile TEXT NOT NULL, snapshot BLOB NOT NULL, updated INTEGER NOT NULL
+);
+CREATE TABLE lot_rule_log (
+	lot_id INTEGER NOT NULL REFERENCES lots(id), seq INTEGER NOT NULL, entries BLOB NOT NULL,
+	PRIMARY KEY (lot_id, seq)
+) WITHOUT ROWID;
+`,
+	// 9: each sensor series (gateway outbox, sensor, quantity) in time order, so the
+	// dashboard's locations (Store.Locations) find every series' newest reading with two
+	// index seeks per series instead of reading the whole table.
+	`
+CREATE INDEX readings_series ON readings (source_id, sensor, quantity, time);
+`,
 }
 
 // SchemaVersion is the schema this build expects.

@@ -50,21 +50,47 @@ type Reading struct {
 	Quality  string    `json:"quality"`
 }
 
-// Excursion is a period in which a lot's readings broke a rule.
+// Excursion is a period in which a lot's readings broke a rule: a confirmed excursion
+// of the lot's rules engine (see cloud/ingest), with its evidence. It is kept when the
+// engine later retracts it (Retracted set), for the audit.
 type Excursion struct {
-	ID           int64      `json:"id"`
-	LotID        int64      `json:"-"`
-	Lot          string     `json:"lot"`
-	Rule         string     `json:"rule"`
-	Site         string     `json:"site"`
-	Location     string     `json:"location"`
-	Sensor       string     `json:"sensor"`
-	Began        time.Time  `json:"began"`
-	Detected     time.Time  `json:"detected"`
-	Ended        *time.Time `json:"ended,omitempty"`
-	Peak         float64    `json:"peak"`
-	Limit        float64    `json:"limit"`
-	DelaySeconds float64    `json:"delay_seconds"`
+	ID    int64  `json:"id"`
+	LotID int64  `json:"-"`
+	Lot   string `json:"lot"`
+	// Ref is the rules engine's id of the excursion, "<rule>@<start>"; empty for
+	// excursions recorded before the engine judged lots.
+	Ref      string `json:"ref,omitempty"`
+	Profile  string `json:"profile,omitempty"`
+	Rule     string `json:"rule"`
+	Kind     string `json:"kind"`     // the rule's kind (high, cumulative_high, …, bad_data)
+	Severity string `json:"severity"` // critical, warning or info
+	// Site, Location and Sensor are where the excursion was confirmed (the alert's
+	// place); Locations and Sensors ("<gateway>/<sensor>") are all those whose readings
+	// of the lot were beyond the limit during it, in order of first appearance.
+	Site      string   `json:"site"`
+	Location  string   `json:"location"`
+	Sensor    string   `json:"sensor"`
+	Locations []string `json:"locations"`
+	Sensors   []string `json:"sensors"`
+	// Began is the first reading beyond the limit (the engine's Start), Detected the
+	// reading at which the excursion was confirmed, Ended the first clearing reading,
+	// Closed the reading at which the clear delay had passed.
+	Began    time.Time  `json:"began"`
+	Detected time.Time  `json:"detected"`
+	Ended    *time.Time `json:"ended,omitempty"`
+	Closed   *time.Time `json:"closed,omitempty"`
+	Peak     float64    `json:"peak"`
+	Limit    float64    `json:"limit"`
+	// DelaySeconds is the rule's delay (the allowance of a cumulative rule).
+	DelaySeconds float64 `json:"delay_seconds"`
+	// BeyondSeconds is the time beyond the limit (sample and hold, see rules/README.md),
+	// UnknownSeconds the time in data gaps longer than the rule's max_gap.
+	BeyondSeconds  float64  `json:"beyond_seconds"`
+	UnknownSeconds float64  `json:"unknown_seconds"`
+	MKT            *float64 `json:"mkt,omitempty"` // °C, mkt rules only
+	// Retracted is when late readings showed the excursion did not happen as reported.
+	Retracted   *time.Time `json:"retracted,omitempty"`
+	RetractNote string     `json:"retract_note,omitempty"`
 }
 
 // Alert states and severities.

@@ -78,28 +78,6 @@ WHERE m.lot_id = ? ORDER BY r.time DESC LIMIT ?`, lotID, limit)
 	return out, rows.Err()
 }
 
-// LotExcursions returns a lot's excursions, newest first.
-func (s *Store) LotExcursions(ctx context.Context, lotID int64) ([]Excursion, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.lot_id, l.key, e.rule, e.site, e.location, e.sensor, e.began, e.detected, e.ended, e.peak, e.limit_value, e.delay_seconds
-FROM excursions e JOIN lots l ON l.id = e.lot_id WHERE e.lot_id = ? ORDER BY e.began DESC`, lotID)
-	if err != nil {
-		return nil, fmt.Errorf("store: excursions of lot %d: %w", lotID, err)
-	}
-	defer rows.Close()
-	out := []Excursion{}
-	for rows.Next() {
-		var e Excursion
-		var began, detected int64
-		var ended sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.LotID, &e.Lot, &e.Rule, &e.Site, &e.Location, &e.Sensor, &began, &detected, &ended, &e.Peak, &e.Limit, &e.DelaySeconds); err != nil {
-			return nil, fmt.Errorf("store: scan excursion: %w", err)
-		}
-		e.Began, e.Detected, e.Ended = fromMicros(began), fromMicros(detected), nullMicros(ended)
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
 // LotHistory returns a lot's status changes, oldest first.
 func (s *Store) LotHistory(ctx context.Context, lotID int64) ([]StatusChange, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT at, from_status, to_status, reason, actor FROM lot_status_history WHERE lot_id = ? ORDER BY at, id`, lotID)
