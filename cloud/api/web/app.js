@@ -270,7 +270,7 @@
 
   function readingRow(r) {
     const tr = el('tr', 'reading');
-    const value = r.unit ? r.value + ' ' + r.unit : r.value;
+    const value = r.unit ? r.value + ' ' + ls.unit(r.unit) : r.value;
     tr.append(el('td', '', fmtTime(r.time)), el('td', '', r.sensor), el('td', '', r.location),
       el('td', '', r.quantity), el('td', 'num', value), el('td', '', r.quality));
     return tr;

@@ -28,6 +28,10 @@
     return t;
   };
 
+  // unit writes a UCUM unit (as readings carry it) for people.
+  const UNITS = { Cel: '°C', '%RH': '% RH' };
+  ls.unit = (u) => UNITS[u] || u || '';
+
   ls.joinPlace = (site, location) => [site, location].filter(Boolean).join(' / ');
 
   // fmtDuration writes seconds as "2 h 5 min", "4 min 10 s" or "12 s".

@@ -12,7 +12,7 @@
   function fmtValue(r) {
     const v = Number(r.value);
     const text = Number.isInteger(v) ? String(v) : v.toFixed(1);
-    return r.unit ? text + ' ' + r.unit : text;
+    return r.unit ? text + ' ' + ls.unit(r.unit) : text;
   }
 
   // locationStatus: on hold when a lot present is held, fault when a sensor's newest
