@@ -52,9 +52,9 @@ const MaxSeries = 10000
 
 // Locations returns every location readings came from, by site and location, with the
 // newest reading of each sensor and quantity (a series: one gateway outbox, sensor and
-// quantity) and the lots present there. It walks the series in the order of the
-// readings_series index (source, sensor, quantity, time): with it, two index seeks per
-// series, whatever the number of readings stored.
+// quantity) and the lots present there. It walks the readings_series index (source,
+// sensor, quantity, time; migration 9): two index seeks per series, whatever the
+// number of readings stored.
 func (s *Store) Locations(ctx context.Context) ([]LocationState, error) {
 	conn, err := s.r.Conn(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,38 @@ func TestLocationsNewestReadingPerSeriesAndLotsPresent(t *testing.T) {
 	}
 	if r3 := got[2]; r3.Site != "site-2" || r3.Latest[0].Gateway != "gw-9" || r3.Latest[0].Value != 3 {
 		t.Errorf("third location %+v, want site-2/room-1 at 3", r3)
+	}
+}
+
+// TestLocationsUsesSeriesIndex: both of Locations' queries seek in readings_series
+// rather than scanning the readings.
+func TestLocationsUsesSeriesIndex(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, q := range []string{
+		`SELECT source_id, sensor, quantity FROM readings WHERE (source_id, sensor, quantity) > (1, 'a', 1) ORDER BY source_id, sensor, quantity LIMIT 1`,
+		`SELECT time, location, value, quality, synced, lotset_id FROM readings WHERE source_id = 1 AND sensor = 'a' AND quantity = 1 ORDER BY time DESC LIMIT 1`,
+	} {
+		rows, err := s.r.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if len(plan) != 1 || !strings.Contains(plan[0], "INDEX readings_series (") {
+			t.Errorf("plan of %s:\n%v\nwant one search using readings_series", q, plan)
+		}
 	}
 }
