@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,21 +25,40 @@ type Message struct {
 // Options configure an Ingester.
 type Options struct {
 	Store *store.Store
-	// Rule is the excursion rule applied to every lot's temperature readings.
-	Rule       rules.HighLimit
+	// Profile is the rules profile that judges every lot (see profileFor).
+	Profile rules.Profile
+	// Rule, when Profile has no rules, is a shorthand for HighLimitProfile(Rule.Limit,
+	// Rule.Delay). The engine confirms at t − start ≥ delay (HighLimit at >).
+	Rule rules.HighLimit
+	// Staleness: how long a sensor's latest good value counts towards the exposure of
+	// the lots it measures when its next reading does not carry them (or is bad) — at
+	// most 3 × its interval. Default 5 minutes. See README.md.
+	Staleness time.Duration
+	// Horizon of each lot's engine: a reading more than this behind the lot's newest is
+	// stored but not judged. Default rules.DefaultHorizon (48 h).
+	Horizon time.Duration
+	// MaxLots bounds the lot engines kept in memory (default 1000); a lot evicted is
+	// loaded from the store when it reads again.
+	MaxLots    int
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer // nil: metrics are kept but not exported
 	Now        func() time.Time      // nil: time.Now
 }
 
+// DefaultStaleness is Options.Staleness when left out.
+const DefaultStaleness = 5 * time.Minute
+
 // Ingester stores messages and applies the rules. Process is not safe for concurrent
-// use: one worker feeds it, which also keeps each series' readings in order.
+// use: one worker feeds it.
 type Ingester struct {
-	st   *store.Store
-	rule rules.HighLimit
-	log  *slog.Logger
-	m    *metrics
-	now  func() time.Time
+	st      *store.Store
+	plan    *plan
+	stale   time.Duration
+	horizon time.Duration
+	lots    lots
+	log     *slog.Logger
+	m       *metrics
+	now     func() time.Time
 	// queue feeds the one worker (Subscribe): messages from the MQTT subscription and
 	// from Deliver alike.
 	queue chan received
@@ -49,8 +69,21 @@ func New(o Options) (*Ingester, error) {
 	if o.Store == nil {
 		return nil, errors.New("ingest: no store")
 	}
-	if err := o.Rule.Validate(); err != nil {
-		return nil, fmt.Errorf("ingest: %w", err)
+	if len(o.Profile.Rules) == 0 {
+		if o.Rule == (rules.HighLimit{}) {
+			return nil, errors.New("ingest: no rules profile")
+		}
+		if err := o.Rule.Validate(); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		o.Profile = HighLimitProfile(o.Rule.Limit, o.Rule.Delay)
+	}
+	pl, err := newPlan(o.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: profile %s: %w", o.Profile.Name, err)
+	}
+	if o.Staleness < 0 || o.Horizon < 0 || o.MaxLots < 0 {
+		return nil, errors.New("ingest: staleness, horizon and max lots must not be negative")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -58,7 +91,11 @@ func New(o Options) (*Ingester, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Ingester{st: o.Store, rule: o.Rule, log: o.Logger, m: newMetrics(o.Registerer), now: o.Now,
+	for _, r := range pl.ignored {
+		o.Logger.Warn("ingest: a rule reads a quantity no gateway sends; it never sees a reading", "profile", pl.name, "rule", r)
+	}
+	return &Ingester{st: o.Store, plan: pl, stale: cmp.Or(o.Staleness, DefaultStaleness), horizon: cmp.Or(o.Horizon, rules.DefaultHorizon),
+		lots: lots{byID: map[int64]*lot{}, max: cmp.Or(o.MaxLots, 1000)}, log: o.Logger, m: newMetrics(o.Registerer), now: o.Now,
 		queue: make(chan received, 1024)}, nil
 }
 
@@ -89,7 +126,14 @@ func (in *Ingester) Process(ctx context.Context, msgs []Message) error {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	defer tx.Rollback()
-	b := &txBatch{in: in, tx: tx, judge: newJudge(in.rule)}
+	in.lots.tick++
+	b := &txBatch{in: in, tx: tx, fresh: map[int64]*fresh{}, sensors: map[[3]string]string{}}
+	stored := false
+	defer func() {
+		if !stored {
+			in.forget(b.touched) // their engines ran ahead of the store
+		}
+	}()
 	for _, msg := range msgs {
 		err := b.message(ctx, msg)
 		var rej *rejection
@@ -102,12 +146,14 @@ func (in *Ingester) Process(ctx context.Context, msgs []Message) error {
 			return fmt.Errorf("ingest: %s: %w", msg.Topic, err)
 		}
 	}
-	if err := b.judge.save(ctx, tx); err != nil {
+	if err := b.judge(ctx); err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
+	stored = true
+	in.evict()
 	in.m.commits.Observe(time.Since(start).Seconds())
 	// The store announces the alert changes to the hub (store.OnAlertEvents), which
 	// delivers them to the dashboard, webhooks and MQTT.
@@ -121,9 +167,11 @@ func (in *Ingester) Process(ctx context.Context, msgs []Message) error {
 
 // txBatch is the work of one Process call.
 type txBatch struct {
-	in    *Ingester
-	tx    *store.Tx
-	judge *judge
+	in      *Ingester
+	tx      *store.Tx
+	fresh   map[int64]*fresh     // by lot: readings for its engine
+	sensors map[[3]string]string // sensor keys made
+	touched []int64              // lots whose engines this transaction fed
 }
 
 func (b *txBatch) message(ctx context.Context, msg Message) error {

@@ -11,6 +11,11 @@ type metrics struct {
 	holds      prometheus.Counter
 	movements  prometheus.Counter
 	badLots    prometheus.Counter
+	retracted  prometheus.Counter
+	judged     *prometheus.CounterVec // engine readings by status: too_late, reordered
+	revisions  *prometheus.CounterVec // late readings' revisions: inserted, rebuilt, too_old
+	snapshots  prometheus.Counter
+	lotsCached prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -40,9 +45,25 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		badLots: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "lotsense_ingest_invalid_lot_keys_total", Help: "Lot keys of portal events that are not GS1 lot keys: the event is stored, the key ignored.",
 		}),
+		retracted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lotsense_excursions_retracted_total", Help: "Recorded excursions that late readings retracted.",
+		}),
+		judged: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lotsense_rules_readings_total", Help: "Readings of lot engines that were not simply applied in order: too_late (older than the horizon, not judged) or reordered.",
+		}, []string{"status"}),
+		revisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lotsense_rules_revisions_total", Help: "Late readings of a lot judged in one transaction: inserted (the lot's exposure elsewhere unchanged), rebuilt (the engine rebuilt over their span), too_old (before the engine's oldest checkpoint).",
+		}, []string{"result"}),
+		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "lotsense_rules_snapshots_total", Help: "Lot engine snapshots saved (between them, a log row per transaction).",
+		}),
+		lotsCached: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "lotsense_rules_lots_in_memory", Help: "Lot engines kept in memory.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.messages, m.items, m.dead, m.commits, m.excursions, m.holds, m.movements, m.badLots)
+		reg.MustRegister(m.messages, m.items, m.dead, m.commits, m.excursions, m.holds, m.movements, m.badLots,
+			m.retracted, m.judged, m.revisions, m.snapshots, m.lotsCached)
 	}
 	return m
 }

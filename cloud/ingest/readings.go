@@ -19,7 +19,7 @@ type lotSeen struct {
 	time      time.Time
 }
 
-// readings stores a reading batch; new temperature readings go to the rule.
+// readings stores a reading batch; new readings go to their lots' engines (judge).
 func (b *txBatch) readings(ctx context.Context, rb *wire.ReadingBatch) error {
 	seen, err := lotsOf(rb)
 	if err != nil {
@@ -55,14 +55,7 @@ func (b *txBatch) readings(ctx context.Context, rb *wire.ReadingBatch) error {
 			continue
 		}
 		stored++
-		if r.Quantity != wire.Temperature {
-			continue
-		}
-		for _, key := range r.Lots {
-			if err := b.judgeReading(ctx, rb.Site, key, lotIDs[key], r); err != nil {
-				return err
-			}
-		}
+		b.collect(rb.Site, rb.Gateway, src, rb.FirstSeq+uint64(i), r, lotIDs)
 	}
 	b.in.m.items.WithLabelValues("readings", "stored").Add(stored)
 	b.in.m.items.WithLabelValues("readings", "duplicate").Add(dup)

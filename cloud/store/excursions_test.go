@@ -152,12 +152,16 @@ func TestLotReadingsAndTheirSources(t *testing.T) {
 			t.Errorf("all sources: %+v %v", srcs, err)
 		}
 		at, ok, err := tx.LotReadingAt(ctx, lot, wire.Temperature, at0, at0.Add(5*time.Minute), true)
-		if err != nil || !ok || at.Sensor != "gw-b/t2" || at.Location != "room-1" {
-			t.Errorf("warmest latest reading: %+v %v %v", at, ok, err)
+		if err != nil || !ok || at.Sensor != "gw-a/t1" || at.Location != "truck-1" {
+			t.Errorf("warmest reading: %+v %v %v", at, ok, err)
+		}
+		at, _, _ = tx.LotReadingAt(ctx, lot, wire.Temperature, at0.Add(time.Minute), at0.Add(5*time.Minute), true)
+		if at.Sensor != "gw-b/t2" {
+			t.Errorf("warmest reading from minute 1: %+v", at)
 		}
 		at, _, _ = tx.LotReadingAt(ctx, lot, wire.Temperature, at0, at0.Add(5*time.Minute), false)
 		if at.Sensor != "gw-b/t3" {
-			t.Errorf("coldest latest reading: %+v", at)
+			t.Errorf("coldest reading: %+v", at)
 		}
 		site, loc, err := tx.LotPlace(ctx, lot)
 		if err != nil || site != "site-1" || loc != "room-1" {

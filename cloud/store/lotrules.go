@@ -173,9 +173,9 @@ GROUP BY s.site, r.location, s.gateway, r.sensor ORDER BY first, s.site, r.locat
 	return out, rows.Err()
 }
 
-// LotReadingAt returns where and by which sensor the lot's reading of quantity q with
-// from <= time <= at was taken: the latest one, and of those the highest (high true) or
-// lowest value; ok is false when there is none.
+// LotReadingAt returns where and by which sensor the lot's worst reading of quantity q
+// with from <= time <= at was taken: the highest (high true) or lowest good one, the
+// latest of equal ones; without a good one, the latest; ok is false when there is none.
 func (t *Tx) LotReadingAt(ctx context.Context, lotID int64, q wire.Quantity, from, at time.Time, high bool) (src ReadingSource, ok bool, err error) {
 	order := "r.value DESC"
 	if !high {
@@ -187,7 +187,7 @@ FROM lotset_members m
 JOIN readings r ON r.lotset_id = m.lotset_id
 JOIN sources s ON s.id = r.source_id
 WHERE m.lot_id = ? AND r.time BETWEEN ? AND ? AND r.quantity = ?
-ORDER BY r.time DESC, r.quality, `+order+`, s.gateway, r.sensor LIMIT 1`, lotID, micros(from), micros(at), int(q)).Scan(&src.Site, &src.Location, &src.Sensor, &first)
+ORDER BY r.quality <> 0, `+order+`, r.time DESC, s.gateway, r.sensor LIMIT 1`, lotID, micros(from), micros(at), int(q)).Scan(&src.Site, &src.Location, &src.Sensor, &first)
 	if errors.Is(err, sql.ErrNoRows) {
 		return src, false, nil
 	}
