@@ -31,10 +31,11 @@ import (
 
 type serveFlags struct {
 	data, httpAddr, brokerURL, mqttListen, clientID, group, logLevel string
-	limit                                                            float64
-	delay, holdsEvery                                                time.Duration
+	holdsEvery                                                       time.Duration
 	sessionTTL                                                       time.Duration
 	secureCookies                                                    bool
+	rules                                                            profileFlags
+	profile                                                          rules.Profile // what rules chose
 }
 
 func parseServe(args []string) (*serveFlags, error) {
@@ -46,8 +47,7 @@ func parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.mqttListen, "mqtt-listen", "127.0.0.1:1883", "listen address of the embedded broker")
 	fs.StringVar(&f.clientID, "client-id", "lotsense-cloud", "MQTT client id (fixed, so the broker keeps queued messages across restarts)")
 	fs.StringVar(&f.group, "group", "", "shared-subscription group for several replicas ($share/<group>/...)")
-	fs.Float64Var(&f.limit, "rule-limit", 8, "excursion rule: temperature limit in °C")
-	fs.DurationVar(&f.delay, "rule-delay", 30*time.Minute, "excursion rule: how long above the limit before an excursion (event time)")
+	f.rules.register(fs)
 	fs.DurationVar(&f.holdsEvery, "holds-every", 2*time.Second, "how often each site's hold list is checked and, when changed, published to its gateways")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.sessionTTL, "session-ttl", auth.DefaultSessionTTL, "a dashboard session ends this long after its last use")
@@ -57,6 +57,13 @@ func parseServe(args []string) (*serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	if err := f.rules.check(fs); err != nil {
+		return nil, err
+	}
+	var err error
+	if f.profile, err = f.rules.profile(); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -86,10 +93,11 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := ingest.New(ingest.Options{Store: st, Rule: rules.HighLimit{Limit: f.limit, Delay: f.delay}, Logger: log, Registerer: reg})
+	in, err := ingest.New(ingest.Options{Store: st, Profile: f.profile, Staleness: f.rules.staleness, Logger: log, Registerer: reg})
 	if err != nil {
 		return err
 	}
+	log.Info("lots judged by rules profile", "profile", f.profile.Name, "rules", len(f.profile.Rules))
 
 	// The embedded broker acknowledges readings, events and alarms only once ingest has
 	// stored them: its queues die with this process. Status (retained) and the gateways'
