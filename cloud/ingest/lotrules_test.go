@@ -441,3 +441,30 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// Another profile on the same database: the lot's saved state does not fit it, so its
+// engine starts again from the next readings; what was recorded stays.
+func TestProfileChangeRestartsTheEngine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	in, _ := judgeIngester(t, path, HighLimitProfile(8, 15*time.Minute), 0)
+	f := &feed{site: "site-1", gw: "gw-1"}
+	for m := range 60 {
+		v := 9.0
+		if m >= 20 && m < 30 {
+			v = 4
+		}
+		f.add(float64(m), "th-1", "room-1", wire.Temperature, v, lotA)
+	}
+	bs := f.batches(t, 30)
+	deliver(t, in, bs[:1])
+	in2, st := judgeIngester(t, path, HighLimitProfile(8, 5*time.Minute), 0)
+	deliver(t, in2, bs[1:])
+	_, exc := records(t, st, lotA)
+	var got []string
+	for _, e := range exc {
+		got = append(got, e.Profile+" "+e.Ref+" "+e.Detected.Format("15:04"))
+	}
+	if strings.Join(got, ", ") != "high-8-5m high@2026-11-22T06:30:00Z 06:35, high-8-15m high@2026-11-22T06:00:00Z 06:15" {
+		t.Fatalf("excursions %v", got)
+	}
+}

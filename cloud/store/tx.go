@@ -168,28 +168,6 @@ func (t *Tx) insertOnce(ctx context.Context, q string, args ...any) (bool, error
 	return n == 1, err
 }
 
-// RuleState returns the saved state of a rule for (lot, sensor); ok is false when none.
-func (t *Tx) RuleState(ctx context.Context, lotID int64, sensor, rule string) (state []byte, ok bool, err error) {
-	err = t.tx.QueryRowContext(ctx, `SELECT state FROM rule_state WHERE lot_id = ? AND sensor = ? AND rule = ?`, lotID, sensor, rule).Scan(&state)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("store: rule state: %w", err)
-	}
-	return state, true, nil
-}
-
-// SaveRuleState saves the state of a rule for (lot, sensor).
-func (t *Tx) SaveRuleState(ctx context.Context, lotID int64, sensor, rule string, state []byte) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO rule_state (lot_id, sensor, rule, state) VALUES (?, ?, ?, ?)
-ON CONFLICT (lot_id, sensor, rule) DO UPDATE SET state = excluded.state`, lotID, sensor, rule, string(state))
-	if err != nil {
-		return fmt.Errorf("store: save rule state: %w", err)
-	}
-	return nil
-}
-
 // DeclareGap records that the gateway outbox source removed readings first..last on
 // purpose (reason "thinned"), so the gap report does not call them possible loss.
 func (t *Tx) DeclareGap(ctx context.Context, source int64, first, last uint64, reason string) error {

@@ -20,17 +20,6 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 	return e.ID, nil
 }
 
-// EndExcursion closes the open excursion of (lot, sensor, rule) begun at began.
-func (t *Tx) EndExcursion(ctx context.Context, lotID int64, sensor, rule string, began, ended time.Time, peak float64) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE excursions SET ended = ?, peak = max(peak, ?)
-WHERE lot_id = ? AND sensor = ? AND rule = ? AND began = ? AND ended IS NULL`,
-		micros(ended), peak, lotID, sensor, rule, micros(began))
-	if err != nil {
-		return fmt.Errorf("store: end excursion for lot %d: %w", lotID, err)
-	}
-	return nil
-}
-
 // SetLotStatus moves a lot to status with a reason, recording the change in the lot's
 // history, the audit log and the lot_on_hold alert (raised on hold, resolved when the
 // lot leaves hold) and raising its site's hold-list version; changed is false when the lot already had that status. from, when not empty,
