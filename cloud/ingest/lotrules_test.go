@@ -468,3 +468,51 @@ func TestProfileChangeRestartsTheEngine(t *testing.T) {
 		t.Fatalf("excursions %v", got)
 	}
 }
+
+// pharma-2-8 (high, high_hard, cumulative_high, a 24 h sliding MKT, low) over 30 hours
+// of two probes 5 minutes apart, a warm day (12 h above 8 °C) pushing the MKT above
+// 8 °C once 24 h are covered, a cold hour: the batches shuffled give the excursions of
+// time order.
+func TestPharmaProfileShuffledGivesTimeOrder(t *testing.T) {
+	seeds := 3
+	if testing.Short() {
+		seeds = 1
+	}
+	p, _ := rules.Builtin("pharma-2-8")
+	room := &feed{site: "site-1", gw: "gw-1"}
+	for i := range 30 * 12 {
+		m := float64(i * 5)
+		h := m / 60
+		a := 5 + 2*math.Sin(h/3)
+		if h >= 8 && h < 20 {
+			a = 9.5 + math.Sin(h) // a warm day
+		}
+		if h >= 26 && h < 27 {
+			a = 1.2 // and a cold hour
+		}
+		room.add(m, "probe-a", "room-1", wire.Temperature, a, lotA)
+		room.add(m+2.5, "probe-b", "room-1", wire.Temperature, a-0.4, lotA)
+	}
+	bs := room.batches(t, 16)
+	run := func(bs []batch) []string {
+		in, st := judgeIngester(t, filepath.Join(t.TempDir(), "c.db"), p, 0)
+		deliver(t, in, bs)
+		return lotVerdicts(t, st, lotA)
+	}
+	want := run(bs)
+	kinds := map[string]bool{}
+	for _, v := range want {
+		kinds[strings.Fields(v)[1]] = true
+	}
+	if !kinds["mkt"] || !kinds["high"] || !kinds["low"] || !strings.Contains(strings.Join(want, " "), "mkt critical conf 06:00:00 end 10:30:00/10:30:00 peak 8.20 beyond 16200s unknown 0s at room-1/gw-1/probe-a [room-1] [gw-1/probe-a gw-1/probe-b]") {
+		t.Fatalf("in time order: %s; want high, low and mkt excursions, the MKT above 8 °C once 24 h are covered", strings.Join(want, "\n"))
+	}
+	for seed := range uint64(seeds) {
+		rnd := rand.New(rand.NewPCG(seed, 4))
+		shuffled := slices.Clone(bs)
+		rnd.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		if got := run(shuffled); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("shuffled (seed %d):\n%s\nin time order:\n%s", seed, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}

@@ -214,8 +214,8 @@ func fill(e *store.Excursion, pl *plan, x rules.Excursion) {
 }
 
 // involve gathers the locations and sensors whose readings of the lot were beyond the
-// limit during the excursion (all readings of its quantity for kinds without a limit
-// on values), from the start or, for an open record judged in order, from where the
+// limit during the excursion (an mkt rule's: in its window before too; all readings of
+// its quantity for kinds without a limit on values), from the start or, for an open record judged in order, from where the
 // last gathering ended. Gathering from the start, it also finds where the excursion
 // was confirmed: the worst reading of the staleness window before it (the lot's last
 // known place when there is none).
@@ -244,6 +244,13 @@ func (b *txBatch) involve(ctx context.Context, l *lot, x rules.Excursion, e *sto
 	from, to := x.Start, l.eng.Latest()
 	if x.Closed() {
 		to = x.ClosedAt
+	}
+	if x.Kind == rules.KindMKT { // the readings that raised the mean: those of its window
+		w := l.plan.rules[x.Rule].Window.D()
+		if w == 0 {
+			w = b.in.horizon
+		}
+		from = from.Add(-w)
 	}
 	if through != nil && !through.Before(from) {
 		from = through.Add(time.Microsecond)
