@@ -11,6 +11,7 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lotsense/lotsense/cloud/mqttconn"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
 )
@@ -86,9 +87,6 @@ func New(o Options) (*Publisher, error) {
 // target is one gateway's holds topic.
 type target struct{ site, gateway string }
 
-// maxPause bounds the pause between two attempts to connect.
-const maxPause = 30 * time.Second
-
 // Run publishes until ctx ends, then returns nil. It holds one connection at a time
 // and starts each with every hold list, because the broker may have lost its retained
 // messages (the embedded broker when the cloud restarts, an external one without
@@ -100,50 +98,8 @@ const maxPause = 30 * time.Second
 // connection on the next one and completes their tokens as if acknowledged, so an old
 // list could overwrite a newer retained one and pass for published.
 func (p *Publisher) Run(ctx context.Context) error {
-	pause := time.Second
-	for {
-		lost := make(chan error, 1)
-		client, err := p.connect(ctx, lost)
-		if err == nil {
-			p.log.Info("downlink: connected; publishing every hold list", "broker", p.o.Broker)
-			pause = time.Second
-			err = p.publish(ctx, client, lost)
-			client.Disconnect(250)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		p.log.Warn("downlink: no connection to the broker; trying again", "broker", p.o.Broker, "in", pause, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, maxPause)
-	}
-}
-
-// connect opens one connection; lost receives the error that ends it.
-func (p *Publisher) connect(ctx context.Context, lost chan<- error) (mqtt.Client, error) {
-	opts := mqtt.NewClientOptions().AddBroker(p.o.Broker).SetClientID(p.o.ClientID + "-down").
-		SetCleanSession(true).SetAutoReconnect(false).SetConnectTimeout(p.o.Timeout).
-		SetKeepAlive(30 * time.Second).SetUsername(p.o.Username).SetPassword(p.o.Password).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) { lost <- err }) // once per client
-	if p.o.TLS != nil {
-		opts.SetTLSConfig(p.o.TLS)
-	}
-	client := mqtt.NewClient(opts)
-	tok := client.Connect()
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return nil, fmt.Errorf("downlink: connect to %s: %w", p.o.Broker, err)
-		}
-		return client, nil
-	case <-ctx.Done():
-		client.Disconnect(0)
-		return nil, ctx.Err()
-	}
+	return mqttconn.Run(ctx, mqttconn.Options{Broker: p.o.Broker, ClientID: p.o.ClientID + "-down", TLS: p.o.TLS,
+		Username: p.o.Username, Password: p.o.Password, Timeout: p.o.Timeout, Logger: p.log, What: "downlink"}, p.publish)
 }
 
 // publish runs rounds on one connection until ctx ends (nil) or the connection is lost.

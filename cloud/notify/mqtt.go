@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lotsense/lotsense/cloud/alerts"
+	"github.com/lotsense/lotsense/cloud/mqttconn"
 	"github.com/lotsense/lotsense/cloud/store"
 	"github.com/lotsense/lotsense/gateway/wire"
 )
@@ -94,49 +95,11 @@ func (p *MQTT) Run(ctx context.Context) error {
 		defer stop()
 		wake = ch
 	}
-	pause := time.Second
-	for {
-		lost := make(chan error, 1)
-		client, err := p.connect(ctx, lost)
-		if err == nil {
-			p.o.Logger.Info("alerts: connected; publishing alert events", "broker", p.o.Broker)
-			pause = time.Second
-			err = p.publish(ctx, client, lost, wake)
-			client.Disconnect(250)
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		p.o.Logger.Warn("alerts: no connection to the broker; trying again", "broker", p.o.Broker, "in", pause, "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(pause):
-		}
-		pause = min(2*pause, 30*time.Second)
-	}
-}
-
-func (p *MQTT) connect(ctx context.Context, lost chan<- error) (mqtt.Client, error) {
-	opts := mqtt.NewClientOptions().AddBroker(p.o.Broker).SetClientID(p.o.ClientID + "-alerts").
-		SetCleanSession(true).SetAutoReconnect(false).SetConnectTimeout(p.o.Timeout).
-		SetKeepAlive(30 * time.Second).SetUsername(p.o.Username).SetPassword(p.o.Password).
-		SetConnectionLostHandler(func(_ mqtt.Client, err error) { lost <- err }) // once per client
-	if p.o.TLS != nil {
-		opts.SetTLSConfig(p.o.TLS)
-	}
-	client := mqtt.NewClient(opts)
-	tok := client.Connect()
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return nil, fmt.Errorf("notify: connect to %s: %w", p.o.Broker, err)
-		}
-		return client, nil
-	case <-ctx.Done():
-		client.Disconnect(0)
-		return nil, ctx.Err()
-	}
+	return mqttconn.Run(ctx, mqttconn.Options{Broker: p.o.Broker, ClientID: p.o.ClientID + "-alerts", TLS: p.o.TLS,
+		Username: p.o.Username, Password: p.o.Password, Timeout: p.o.Timeout, Logger: p.o.Logger, What: "alerts"},
+		func(ctx context.Context, client mqtt.Client, lost <-chan error) error {
+			return p.publish(ctx, client, lost, wake)
+		})
 }
 
 // publish hands on events after the stored cursor on one connection until ctx ends
