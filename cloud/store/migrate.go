@@ -273,6 +273,15 @@ CREATE TABLE lot_rule_log (
 	`
 CREATE INDEX readings_series ON readings (source_id, sensor, quantity, time);
 `,
+	// 10: the order events were stored in, so followers (the traceability record) can
+	// read every event once, after a cursor; events stored before are fed in time order.
+	`
+CREATE TABLE event_feed (
+	id INTEGER PRIMARY KEY,
+	source_id INTEGER NOT NULL, seq INTEGER NOT NULL
+);
+INSERT INTO event_feed (source_id, seq) SELECT source_id, seq FROM events ORDER BY time, source_id, seq;
+`,
 }
 
 // SchemaVersion is the schema this build expects.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,8 +49,11 @@ func TestUpgradeFromSchema2(t *testing.T) {
 		if lot, err = tx.Lot(ctx, testLot, "09506000134352", "L-1", "site-1", "dock-1", t0); err != nil {
 			return err
 		}
-		_, err = tx.InsertEvent(ctx, src, 7, &wire.Event{Time: t0, Type: EventReceiving, Location: "dock-1",
+		// As the code of schema 2 stored it (there was no event feed yet).
+		body, _ := json.Marshal(&wire.Event{Time: t0, Type: EventReceiving, Location: "dock-1",
 			Lots: []string{testLot}, Direction: "in", Attrs: map[string]string{"tags": "2"}})
+		_, err = tx.tx.ExecContext(ctx, `INSERT INTO events (source_id, seq, time, type, location, body) VALUES (?, 7, ?, ?, ?, ?)`,
+			src, micros(t0), EventReceiving, "dock-1", string(body))
 		return err
 	})
 	var v int
@@ -75,6 +79,9 @@ func TestUpgradeFromSchema2(t *testing.T) {
 	evs, err := s.Events(ctx, EventFilter{Types: []string{EventReceiving}})
 	if err != nil || len(evs) != 1 || evs[0].Seq != 7 || evs[0].Attrs["tags"] != "2" || evs[0].Gateway != "gw-1" {
 		t.Fatalf("events after the upgrade: %+v, %v", evs, err)
+	}
+	if feed, err := s.EventFeed(ctx, 0, 10); err != nil || len(feed) != 1 || feed[0].Seq != 7 || feed[0].Event.Type != EventReceiving {
+		t.Fatalf("event feed after the upgrade: %+v, %v; want the stored event", feed, err)
 	}
 	write(t, s, func(ctx context.Context, tx *Tx) error {
 		_, err := tx.InsertMovement(ctx, lot, src, 7, &Movement{Time: t0, Type: EventReceiving, Door: "dock-1", Direction: "in", Tags: 2})

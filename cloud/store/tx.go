@@ -145,8 +145,14 @@ func (t *Tx) InsertEvent(ctx context.Context, source int64, seq uint64, e *wire.
 	if err != nil {
 		return false, fmt.Errorf("store: encode event: %w", err)
 	}
-	return t.insertOnce(ctx, `INSERT INTO events (source_id, seq, time, type, location, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	ok, err := t.insertOnce(ctx, `INSERT INTO events (source_id, seq, time, type, location, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		source, int64(seq), micros(e.Time), e.Type, e.Location, string(body))
+	if ok {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO event_feed (source_id, seq) VALUES (?, ?)`, source, int64(seq)); err != nil {
+			return false, fmt.Errorf("store: event feed: %w", err)
+		}
+	}
+	return ok, err
 }
 
 // InsertAlarm stores one gateway alarm unless (source, seq) is stored already.

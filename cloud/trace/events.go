@@ -154,9 +154,6 @@ func (e *Event) validate() error {
 			return fmt.Errorf("a %s event has lots, not inputs or outputs", e.Type)
 		}
 	}
-	if e.Type == Shipping && e.ShipTo == "" {
-		return errors.New("a shipping event needs ship_to (the immediate subsequent recipient)")
-	}
 	return nil
 }
 
@@ -191,6 +188,26 @@ func (s *Store) Record(ctx context.Context, e *Event) (recorded bool, err error)
 
 // RecordAll records events in one transaction and returns how many were new.
 func (s *Store) RecordAll(ctx context.Context, events []*Event) (int, error) {
+	return s.RecordAllAt(ctx, events, "", 0)
+}
+
+// Cursor returns a follower's position (0 before its first RecordAllAt).
+func (s *Store) Cursor(ctx context.Context, name string) (int64, error) {
+	var pos int64
+	err := s.rq().row(ctx, `SELECT position FROM tr_cursors WHERE name = ?`, name).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("trace: cursor %s: %w", name, err)
+	}
+	return pos, nil
+}
+
+// RecordAllAt records events and moves the follower cursor to pos in the same
+// transaction, so a follower that stops at any point resumes exactly after what it
+// recorded. An empty cursor name records only.
+func (s *Store) RecordAllAt(ctx context.Context, events []*Event, cursor string, pos int64) (int, error) {
 	for _, e := range events {
 		if e.EventID == "" {
 			e.EventID = NewEventID()
@@ -220,6 +237,13 @@ func (s *Store) RecordAll(ctx context.Context, events []*Event) (int, error) {
 			if ok {
 				n++
 			}
+		}
+		if cursor == "" {
+			return nil
+		}
+		if _, err := x.exec(ctx, `INSERT INTO tr_cursors (name, position) VALUES (?, ?)
+ON CONFLICT (name) DO UPDATE SET position = excluded.position`, cursor, pos); err != nil {
+			return fmt.Errorf("trace: cursor %s: %w", cursor, err)
 		}
 		return nil
 	})

@@ -343,7 +343,6 @@ func TestRefusesBadEvents(t *testing.T) {
 			"quantity no unit":      {trace.Event{Type: trace.Receiving, Time: now, Lots: []trace.LotQuantity{{GTIN: tt.SaladGTIN, Lot: "A", Quantity: 3}}}, "without a unit"},
 			"negative quantity":     {trace.Event{Type: trace.Receiving, Time: now, Lots: []trace.LotQuantity{{GTIN: tt.SaladGTIN, Lot: "A", Quantity: -3, Unit: "EA"}}}, "want a finite number"},
 			"transformation no in":  {trace.Event{Type: trace.Transformation, Time: now, Outputs: []trace.LotQuantity{ok}}, "needs inputs and outputs"},
-			"shipping no ship_to":   {trace.Event{Type: trace.Shipping, Time: now, Lots: []trace.LotQuantity{ok}}, "needs ship_to"},
 			"aggregation no parent": {trace.Event{Type: trace.Aggregation, Time: now, Lots: []trace.LotQuantity{ok}}, "needs a parent"},
 			"bad location":          {trace.Event{Type: trace.Receiving, Time: now, Location: "12345", Lots: []trace.LotQuantity{ok}}, "location"},
 			"bad time zone":         {trace.Event{Type: trace.Receiving, Time: now, TimeZone: "CET", Lots: []trace.LotQuantity{ok}}, "time_zone"},

@@ -463,3 +463,16 @@ func (s *Store) LotsOn(ctx context.Context, parent string) ([]Lot, error) {
 	}
 	return out, nil
 }
+
+// SiteLocation returns the registered place of kind site for a lotsense site id, or
+// ErrNotFound.
+func (s *Store) SiteLocation(ctx context.Context, site string) (Location, error) {
+	l, err := scanLocation(s.rq().row(ctx, `SELECT `+locationColumns+` FROM tr_locations WHERE site = ? AND kind = ? ORDER BY gln LIMIT 1`, site, KindSite))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, fmt.Errorf("trace: site %s: %w", site, ErrNotFound)
+	}
+	if err != nil {
+		return l, fmt.Errorf("trace: site %s: %w", site, err)
+	}
+	return l, nil
+}
