@@ -13,6 +13,7 @@ import (
 	"github.com/lotsense/lotsense/cloud/alerts"
 	"github.com/lotsense/lotsense/cloud/auth"
 	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/cloud/trace"
 )
 
 // DefaultHeartbeat is how often the alert stream sends a comment when it has nothing
@@ -35,6 +36,11 @@ type Options struct {
 	Ready func(context.Context) error
 	// Heartbeat is the alert stream's idle heartbeat period; 0 means DefaultHeartbeat.
 	Heartbeat time.Duration
+	// Trace is the traceability record; without it the traceability routes
+	// (trace.go) answer 404. LotCodes is the pattern lot codes are assigned from
+	// (trace.DefaultLotCodePattern when empty).
+	Trace    *trace.Store
+	LotCodes trace.LotCodePattern
 }
 
 // Server serves the REST API, the alert stream and the embedded dashboard.
@@ -46,6 +52,8 @@ type Server struct {
 	metrics   http.Handler
 	ready     func(context.Context) error
 	heartbeat time.Duration
+	trace     *trace.Store
+	lotCodes  trace.LotCodePattern
 	assets    assets
 	handler   http.Handler
 
@@ -69,7 +77,15 @@ func New(opts Options) (*Server, error) {
 		metrics:   opts.Metrics,
 		ready:     opts.Ready,
 		heartbeat: opts.Heartbeat,
+		trace:     opts.Trace,
+		lotCodes:  opts.LotCodes,
 		done:      make(chan struct{}),
+	}
+	if s.lotCodes == "" {
+		s.lotCodes = trace.DefaultLotCodePattern
+	}
+	if err := s.lotCodes.Check(); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -128,6 +144,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /api/tokens", auth.Require(auth.Admin, s.listTokens))
 	mux.Handle("POST /api/tokens", auth.Require(auth.Admin, s.addToken))
 	mux.Handle("DELETE /api/tokens/{id}", auth.Require(auth.Admin, s.revokeToken))
+	if s.trace != nil {
+		s.traceRoutes(mux)
+	}
 	return mux
 }
 
