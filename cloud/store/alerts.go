@@ -20,6 +20,7 @@ const (
 	KindOutboxThinned  = "outbox_thinned"   // a gateway outbox reached its disk budget and thinned readings
 	KindOutboxRefusing = "outbox_refusing"  // a gateway outbox reached its disk budget and refuses readings
 	KindHeldLotShipped = "held_lot_shipped" // a lot on hold left through a dock door or shipping station
+	KindNearExpiry     = "near_expiry"      // stock of a lot on hand within an expiry bucket (30/60/90 days)
 )
 
 // Actions of alert events: what changed.

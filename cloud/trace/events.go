@@ -549,3 +549,12 @@ func (s *Store) Event(ctx context.Context, eventID string) (*Event, error) {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// SetCursor sets a named position (followers' cursors, marks of what was done).
+func (s *Store) SetCursor(ctx context.Context, name string, pos int64) error {
+	if _, err := s.wq().exec(ctx, `INSERT INTO tr_cursors (name, position) VALUES (?, ?)
+ON CONFLICT (name) DO UPDATE SET position = excluded.position`, name, pos); err != nil {
+		return fmt.Errorf("trace: cursor %s: %w", name, err)
+	}
+	return nil
+}

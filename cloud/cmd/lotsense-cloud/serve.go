@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,12 +27,17 @@ import (
 	"github.com/lotsense/lotsense/cloud/ingest"
 	"github.com/lotsense/lotsense/cloud/notify"
 	"github.com/lotsense/lotsense/cloud/store"
+	"github.com/lotsense/lotsense/cloud/trace"
+	"github.com/lotsense/lotsense/cloud/tracefeed"
 	"github.com/lotsense/lotsense/gateway/wire"
 	"github.com/lotsense/lotsense/rules"
 )
 
 type serveFlags struct {
 	data, httpAddr, brokerURL, mqttListen, clientID, group, logLevel string
+	traceDB, lotCodes, expiryBuckets                                 string
+	expiryEvery                                                      time.Duration
+	buckets                                                          []int
 	holdsEvery                                                       time.Duration
 	sessionTTL                                                       time.Duration
 	secureCookies                                                    bool
@@ -52,8 +59,25 @@ func parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.sessionTTL, "session-ttl", auth.DefaultSessionTTL, "a dashboard session ends this long after its last use")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the session cookie Secure on plain HTTP too (behind a proxy that terminates TLS)")
+	fs.StringVar(&f.traceDB, "trace-db", "", "the traceability record: an SQLite file, or a postgres:// URL (default <data>/trace.db)")
+	fs.StringVar(&f.lotCodes, "lot-codes", string(trace.DefaultLotCodePattern), "pattern of the lot codes lotsense assigns ({yyyy} {yy} {mm} {dd} {ddd} {julian} {facility} {line} {shift} {seq:N})")
+	fs.StringVar(&f.expiryBuckets, "expiry-buckets", "30,60,90", "near-expiry alert buckets, in days")
+	fs.DurationVar(&f.expiryEvery, "expiry-every", time.Hour, "how often stock is checked for near-expiry alerts")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if err := trace.LotCodePattern(f.lotCodes).Check(); err != nil {
+		return nil, fmt.Errorf("serve: -lot-codes: %w", err)
+	}
+	for _, v := range strings.Split(f.expiryBuckets, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 3650 {
+			return nil, fmt.Errorf("serve: -expiry-buckets %q: want days from 1 to 3650, e.g. 30,60,90", f.expiryBuckets)
+		}
+		f.buckets = append(f.buckets, n)
+	}
+	if f.expiryEvery < time.Second {
+		return nil, fmt.Errorf("serve: -expiry-every %s: want at least 1s", f.expiryEvery)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
@@ -82,6 +106,14 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if f.traceDB == "" {
+		f.traceDB = filepath.Join(f.data, "trace.db")
+	}
+	tr, err := trace.Open(ctx, f.traceDB)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -138,7 +170,8 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Options{Store: st, Auth: users, Hub: hub, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
+	srv, err := api.New(api.Options{Store: st, Auth: users, Hub: hub, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Trace: tr, LotCodes: trace.LotCodePattern(f.lotCodes)})
 	if err != nil {
 		return err
 	}
@@ -153,7 +186,7 @@ func serve(ctx context.Context, args []string) error {
 	defer stop()
 	defer notifySystemd(ctx, log, fmt.Sprintf("dashboard on http://%s, MQTT %s", ln.Addr(), brokerURL))()
 	var wg sync.WaitGroup
-	errc := make(chan error, 6)
+	errc := make(chan error, 8)
 	wg.Go(func() {
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("dashboard: %w", err)
@@ -184,6 +217,14 @@ func serve(ctx context.Context, args []string) error {
 			errc <- err
 		}
 	})
+	// Gateway events and lot status changes become tracking events; holds reach the
+	// lots made from a held lot.
+	wg.Go(func() {
+		if err := tracefeed.New(st, tr, log).Run(ctx); err != nil {
+			errc <- err
+		}
+	})
+	wg.Go(func() { expiryAlerts(ctx, log, st, tr, f.buckets, f.expiryEvery) })
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
@@ -196,6 +237,25 @@ func serve(ctx context.Context, args []string) error {
 	stop()
 	wg.Wait()
 	return err
+}
+
+// expiryAlerts checks stock for near-expiry alerts now and every period.
+func expiryAlerts(ctx context.Context, log *slog.Logger, st *store.Store, tr *trace.Store, buckets []int, every time.Duration) {
+	for {
+		if n, err := tracefeed.ExpiryAlerts(ctx, st, tr, time.Now(), buckets); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("near-expiry check failed; next try at the next period", "err", err)
+		} else if n > 0 {
+			log.Info("near-expiry alerts raised", "lots", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }
 
 // quiet returns a logger for the embedded broker that keeps its warnings and drops
