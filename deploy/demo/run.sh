@@ -34,6 +34,9 @@ demo_user() {
 	DEMO_PASSWORD=$pw DEMO_TOKEN=$token
 }
 demo_user
+# The site's master data: products, the site's places by GLN, a customer and a
+# supplier, so tracking events carry GLNs and product descriptions.
+"$BIN/lotsense-cloud" registry import -data "$DATA" deploy/demo/registry.json >/dev/null
 
 cloud= gw=
 stop() {
@@ -66,6 +69,8 @@ cat <<MSG
   confirmed about 35 s from now, and its lots go on hold. Ctrl-C stops the demo.
   Alerts:   curl -s -H "Authorization: Bearer $DEMO_TOKEN" http://$HTTP/api/alerts
   Lots:     curl -s -H "Authorization: Bearer $DEMO_TOKEN" http://$HTTP/api/lots
+  Trace:    curl -s -H "Authorization: Bearer $DEMO_TOKEN" 'http://$HTTP/api/trace/forward?lot=09506000134383/DEMO-B2'
+  Events:   curl -s -H "Authorization: Bearer $DEMO_TOKEN" 'http://$HTTP/api/trace/events?type=receiving'
 
 MSG
 wait -n "$cloud" "$gw"

@@ -25,6 +25,7 @@ Usage:
   lotsense-cloud token add|list|revoke …                 manage API tokens
   lotsense-cloud webhook add|list|remove|deliveries …    manage alert webhooks
   lotsense-cloud audit verify                            check the audit log's hash chain
+  lotsense-cloud registry import|export …                products, places, lots (master data)
   lotsense-cloud version           print the version
 
 Run "lotsense-cloud serve -h" for the flags, "lotsense-cloud user",
@@ -51,6 +52,8 @@ func main() {
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.webhook(ctx, args)
 	case "audit":
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.audit(ctx, args)
+	case "registry":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.registry(ctx, args)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
