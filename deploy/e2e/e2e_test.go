@@ -76,6 +76,7 @@ func coldRoom(t *testing.T, mosquitto bool) {
 	}
 	cloudBin := filepath.Join(binDir, "lotsense-cloud")
 	authorize(api, cliToken(t, filepath.Join(dir, "cloud")))
+	cloudCLI(t, "", "registry", "import", "-data", filepath.Join(dir, "cloud"), "../demo/registry.json")
 	cloud := start(t, "lotsense-cloud", dir, cloudBin, cloudArgs...)
 	waitPort(t, httpAddr, cloud)
 	waitPort(t, mqttAddr, cloud)
@@ -268,6 +269,7 @@ func checkOutcome(t *testing.T, ctx context.Context, api string, accepted int64)
 	}
 	checkDockDoor(t, ctx, api)
 	checkStations(t, ctx, api)
+	checkTracking(t, ctx, api)
 	var dead []apiDeadLetter
 	if err := getJSON(ctx, api+"/api/deadletters", &dead); err != nil {
 		t.Fatal(err)
@@ -383,6 +385,62 @@ func checkDockDoor(t *testing.T, ctx context.Context, api string) {
 	}
 	if unknown == 0 {
 		t.Errorf("no receiving of the 3 unknown tags at dock-1 among %d receivings", len(events))
+	}
+}
+
+// checkTracking asserts that the dock door's passes and the stations' scans became
+// critical tracking events with the registry's GLNs (deploy/demo/registry.json), and
+// that the scan's quantity and expiry reached the record.
+func checkTracking(t *testing.T, ctx context.Context, api string) {
+	t.Helper()
+	const (
+		lotB2, lotC1     = "(01)09506000134383(10)DEMO-B2", "(01)09506000134390(10)DEMO-C1"
+		siteGLN, dockGLN = "9506000134017", "9506000134000"
+		room2GLN         = "9506000134031"
+	)
+	type event struct {
+		Type, Location, Source string
+		ShipFrom               string `json:"ship_from"`
+		ShipTo                 string `json:"ship_to"`
+		ReadPoint              string `json:"read_point"`
+		Lots                   []struct {
+			Lot      string
+			Quantity float64
+			Unit     string
+		}
+	}
+	var events []event
+	eventually(t, 20*time.Second, "tracking events of DEMO-B2", func() error {
+		if err := getJSON(ctx, api+"/api/trace/events?lot="+url.QueryEscape(lotB2), &events); err != nil {
+			return err
+		}
+		if len(events) < 2 {
+			return fmt.Errorf("%d tracking events of DEMO-B2", len(events))
+		}
+		return nil
+	})
+	in, out := 0, 0
+	for _, e := range events {
+		switch {
+		case e.Type == "receiving" && e.Location == room2GLN && e.ReadPoint == dockGLN && e.ShipTo == siteGLN && e.Lots[0].Quantity == 25:
+			in++
+		case e.Type == "shipping" && e.Location == dockGLN && e.ShipFrom == siteGLN && e.Lots[0].Quantity == 25:
+			out++
+		}
+	}
+	if in == 0 || out == 0 {
+		t.Errorf("DEMO-B2: %d receivings into cold room 2 and %d shipments of 25 among %+v", in, out, events)
+	}
+	events = nil
+	if err := getJSON(ctx, api+"/api/trace/events?type=receiving&lot="+url.QueryEscape(lotC1), &events); err != nil {
+		t.Fatal(err)
+	}
+	scanned := false
+	for _, e := range events {
+		scanned = scanned || e.Location == room2GLN && len(e.Lots) == 1 && e.Lots[0].Quantity > 0 && e.Lots[0].Unit == "EA"
+	}
+	if !scanned {
+		t.Errorf("DEMO-C1: no receiving scan with a quantity into cold room 2 among %+v", events)
 	}
 }
 
