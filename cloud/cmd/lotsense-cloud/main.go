@@ -25,11 +25,14 @@ Usage:
   lotsense-cloud token add|list|revoke …                 manage API tokens
   lotsense-cloud webhook add|list|remove|deliveries …    manage alert webhooks
   lotsense-cloud audit verify                            check the audit log's hash chain
+  lotsense-cloud pki init|server|cloud|list|crl …        the CA: broker and cloud certificates
+  lotsense-cloud gateway enroll|rotate|revoke|list …     gateway certificates (MQTT identities)
   lotsense-cloud registry import|export …                products, places, lots (master data)
   lotsense-cloud version           print the version
 
 Run "lotsense-cloud serve -h" for the flags, "lotsense-cloud user",
-"lotsense-cloud token" and "lotsense-cloud webhook" for theirs.
+"lotsense-cloud token", "lotsense-cloud webhook", "lotsense-cloud pki" and
+"lotsense-cloud gateway" for theirs.
 `
 
 func main() {
@@ -54,6 +57,10 @@ func main() {
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.audit(ctx, args)
 	case "registry":
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.registry(ctx, args)
+	case "pki":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.pki(args)
+	case "gateway":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.gateway(args)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
