@@ -6,8 +6,9 @@ import (
 	"fmt"
 )
 
-// HoldList is what a site's gateways must know of holds: every lot at the site that is
-// on hold, and a version that grows with every change, so a gateway can ignore an older
+// HoldList is what a site's gateways must know of holds: every lot at the site that
+// must not ship — on hold, rejected or destroyed (a rejected lot waits for its return
+// or destruction; a destroyed one seen at a door is a mistake to stop) — and a version that grows with every change, so a gateway can ignore an older
 // copy of the list.
 type HoldList struct {
 	Site    string
@@ -20,9 +21,9 @@ type HoldList struct {
 // lots come from one snapshot of the database.
 func (s *Store) HoldLists(ctx context.Context) ([]HoldList, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT s.site, coalesce(v.version, 0), coalesce(l.key, '')
-FROM (SELECT site FROM hold_versions UNION SELECT site FROM lots WHERE status = 'on_hold') s
+FROM (SELECT site FROM hold_versions UNION SELECT site FROM lots WHERE status <> 'released') s
 LEFT JOIN hold_versions v ON v.site = s.site
-LEFT JOIN lots l ON l.site = s.site AND l.status = 'on_hold'
+LEFT JOIN lots l ON l.site = s.site AND l.status <> 'released'
 ORDER BY s.site, l.key`)
 	if err != nil {
 		return nil, fmt.Errorf("store: hold lists: %w", err)

@@ -61,7 +61,7 @@ func checkList(t *testing.T, got map[string]HoldList, site string, lots ...strin
 	return l
 }
 
-// A site's hold list holds exactly its lots on hold, sorted, and its version grows with
+// A site's hold list holds exactly its lots that must not ship (on hold, rejected), sorted, and its version grows with
 // every status change of its lots and with every held lot arriving or leaving; other
 // sites' versions stay as they were.
 func TestHoldListsFollowStatusAndSite(t *testing.T) {
@@ -93,11 +93,18 @@ func TestHoldListsFollowStatusAndSite(t *testing.T) {
 	if got["site-1"].Version != v2 {
 		t.Fatalf("site-1 version %d after a hold at site-2, want %d unchanged", got["site-1"].Version, v2)
 	}
-	setStatus(t, s, c, StatusRejected, t0) // off hold: site-2's list empties, its version grows
+	// Rejected, the lot still must not ship: it stays listed, with a new version.
+	setStatus(t, s, c, StatusRejected, t0)
 	prev2 := got["site-2"].Version
 	got = holdLists(t, s)
+	if l := checkList(t, got, "site-2", heldC); l.Version <= prev2 {
+		t.Fatalf("site-2 after its lot was rejected: %+v, want the lot and a version above %d", l, prev2)
+	}
+	setStatus(t, s, c, StatusReleased, t0) // released: site-2's list empties, its version grows
+	prev2 = got["site-2"].Version
+	got = holdLists(t, s)
 	if l := got["site-2"]; len(l.Lots) != 0 || l.Version <= prev2 {
-		t.Fatalf("site-2 after its lot was rejected: %+v, want no lots and a version above %d", l, prev2)
+		t.Fatalf("site-2 after its lot was released: %+v, want no lots and a version above %d", l, prev2)
 	}
 
 	// Seen again at its site: nothing changes. Seen at site-2 later: it moves.

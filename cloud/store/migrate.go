@@ -282,6 +282,11 @@ CREATE TABLE event_feed (
 );
 INSERT INTO event_feed (source_id, seq) SELECT source_id, seq FROM events ORDER BY time, source_id, seq;
 `,
+	// 11: hold lists carry every lot that must not ship: on hold, rejected or destroyed.
+	`
+DROP INDEX lots_on_hold;
+CREATE INDEX lots_blocked ON lots (site, key) WHERE status <> 'released';
+`,
 }
 
 // SchemaVersion is the schema this build expects.

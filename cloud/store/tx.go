@@ -88,7 +88,7 @@ RETURNING id, site`, key, gtin, lot, us, site, location, us, us).Scan(&id, &newS
 	if err != nil {
 		return 0, fmt.Errorf("store: lot %s: %w", key, err)
 	}
-	if status == StatusOnHold && newSite != prevSite {
+	if status != "" && status != StatusReleased && newSite != prevSite {
 		if err := bumpHoldVersion(ctx, t.tx, prevSite, newSite); err != nil {
 			return 0, err
 		}
