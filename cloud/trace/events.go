@@ -271,13 +271,13 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNIN
 		if id, ok := ids[k]; ok {
 			return id, nil
 		}
-		lot := &Lot{GTIN: l.GTIN, Code: l.Lot}
+		source := ""
 		if e.Type == Commissioning || e.Type == Transformation {
-			// The event that makes a lot tells its size and where its code
-			// comes from, unless the registry already knows.
-			lot.TLCSource = gln(e.Location)
+			// The event that makes a lot tells where its code comes from,
+			// unless the registry already knows.
+			source = gln(e.Location)
 		}
-		id, err := putLot(ctx, x, lot)
+		id, err := eventLot(ctx, x, l.GTIN, l.Lot, source)
 		ids[k] = id
 		return id, err
 	}
@@ -356,6 +356,28 @@ ON CONFLICT (event_id, lot_id, role) DO UPDATE SET quantity = tr_event_lots.quan
 		return false, err
 	}
 	return true, nil
+}
+
+// eventLot returns the id of an event's lot, registering it when new; source, when
+// given, becomes its TLC source unless one is recorded. Most events name known lots:
+// they cost one indexed read, no write.
+func eventLot(ctx context.Context, x q, gtin, code, source string) (int64, error) {
+	var (
+		id  int64
+		cur string
+	)
+	err := x.row(ctx, `SELECT id, tlc_source FROM tr_lots WHERE gtin = ? AND code = ?`, gtin, code).Scan(&id, &cur)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return putLot(ctx, x, &Lot{GTIN: gtin, Code: code, TLCSource: source})
+	case err != nil:
+		return 0, fmt.Errorf("trace: lot %s/%s: %w", gtin, code, err)
+	case source != "" && cur == "":
+		if _, err := x.exec(ctx, `UPDATE tr_lots SET tlc_source = ? WHERE id = ?`, source, id); err != nil {
+			return 0, fmt.Errorf("trace: lot %s/%s: %w", gtin, code, err)
+		}
+	}
+	return id, nil
 }
 
 // recordInstances keeps instance-to-lot associations and pallet contents: EPCs

@@ -474,3 +474,24 @@ type database struct {
 }
 
 func sqliteDSN(t *testing.T) string { return filepath.Join(t.TempDir(), "trace.db") }
+
+// The event that makes a lot names its TLC source only when the registry has none.
+func TestTLCSourceFromEventsKeepsRegistry(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *trace.Store) {
+		ctx := context.Background()
+		if err := s.PutLot(ctx, &trace.Lot{GTIN: tt.SaladGTIN, Code: "REG-1", TLCSource: tt.SupplierGLN}); err != nil {
+			t.Fatal(err)
+		}
+		for _, code := range []string{"REG-1", "NEW-1"} {
+			if _, err := s.Record(ctx, &trace.Event{Type: trace.Commissioning, Time: tt.Day(11, 1, 0), Location: tt.PackingGLN,
+				Lots: []trace.LotQuantity{{GTIN: tt.SaladGTIN, Lot: code, Quantity: 5, Unit: "EA"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for code, want := range map[string]string{"REG-1": tt.SupplierGLN, "NEW-1": tt.PackingGLN} {
+			if l, err := s.Lot(ctx, tt.SaladGTIN, code); err != nil || l.TLCSource != want {
+				t.Errorf("lot %s: TLC source %q (%v), want %s", code, l.TLCSource, err, want)
+			}
+		}
+	})
+}
