@@ -137,40 +137,7 @@ func scenario(t testing.TB) *trace.Store {
 	if err := tt.Record(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
-	// Recording a transformation gives its input lots the transformation's place
-	// as TLC source (cloud/trace/events.go, see TestTLCSourceOfTransformationInputs);
-	// the registry's lots, put again, say where their codes really come from.
-	for _, l := range tt.Lots() {
-		if err := s.PutLot(context.Background(), &l); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return s
-}
-
-// TestTLCSourceOfTransformationInputs checks that using a lot in a transformation
-// leaves its TLC source alone: the supplier's romaine keeps Green Farms as its source.
-// Skipped while cloud/trace records the transformation's place as the source of
-// every lot the transformation names.
-func TestTLCSourceOfTransformationInputs(t *testing.T) {
-	s, err := trace.Open(context.Background(), filepath.Join(t.TempDir(), "trace.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := tt.Record(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	l, err := s.Lot(context.Background(), tt.RomaineGTIN, tt.RomaineL1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.TLCSource == tt.PackingGLN {
-		t.Skip("cloud/trace: recording a transformation sets its input lots' TLC source to the transformation's place (reported)")
-	}
-	if l.TLCSource != tt.SupplierGLN {
-		t.Errorf("romaine lot R-L1: TLC source %q, want the supplier %s", l.TLCSource, tt.SupplierGLN)
-	}
 }
 
 // readCSV parses one CSV file as WriteCSV writes it.
