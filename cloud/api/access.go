@@ -12,6 +12,7 @@ import (
 //
 //	route                                   role      notes
 //	GET (lots, events, alerts, stream, …)   viewer    read-scope tokens may only GET
+//	POST /api/epcis/capture, /api/trace/events  operator  capture-scope tokens may only these
 //	GET /api/session, POST /api/logout      viewer
 //	alert acknowledge / resolve             operator  auth.Require(auth.Operator, …)
 //	lot hold decisions (release, reject)    qa        auth.Require(auth.QA, …), signed
@@ -37,6 +38,8 @@ func access(r *http.Request) auth.Access {
 		return auth.Open
 	case p == "/metrics":
 		return auth.NeedToken
+	case r.Method == http.MethodPost && (p == "/api/epcis/capture" || p == "/api/trace/events"):
+		return auth.Capture
 	}
 	return auth.NeedUser
 }

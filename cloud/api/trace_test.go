@@ -165,3 +165,25 @@ func TestHoldPallet(t *testing.T) {
 		t.Errorf("an empty pallet: %d, want 404", res.StatusCode)
 	}
 }
+
+// A capture-scope token (a partner's feed) may send tracking events and nothing else.
+func TestCaptureScopeToken(t *testing.T) {
+	e, _ := newTraceEnv(t)
+	e.user("partner", auth.Operator)
+	tok := e.newToken("partner", auth.ScopeCapture)
+	ev := trace.Event{Type: trace.Receiving, Time: tt.Day(11, 22, 7), Location: tt.ColdRoomGLN,
+		Lots: []trace.LotQuantity{{GTIN: tt.SaladGTIN, Lot: "P-1", Quantity: 5, Unit: "EA"}}}
+	if res, body := e.doAs(tok, "POST", "/api/trace/events", ev); res.StatusCode != 200 {
+		t.Errorf("capture token records an event: %d %s", res.StatusCode, body)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/lots"},
+		{"GET", "/api/trace/events"},
+		{"POST", "/api/lotcodes"},
+		{"POST", "/api/alerts/1/ack"},
+	} {
+		if res, body := e.doAs(tok, c.method, c.path, map[string]any{}); res.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "scope capture") {
+			t.Errorf("capture token %s %s: %d %s, want 403 naming the scope", c.method, c.path, res.StatusCode, body)
+		}
+	}
+}

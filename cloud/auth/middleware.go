@@ -22,6 +22,9 @@ const (
 	Open
 	// NeedToken: an API token in Authorization: Bearer (metrics: what Prometheus sends).
 	NeedToken
+	// Capture: a signed-in user as NeedUser, and also a capture-scope token (the
+	// routes partners and machines send tracking events to).
+	Capture
 )
 
 // principal is what the middleware puts in a request's context.
@@ -68,7 +71,7 @@ func (s *Service) Middleware(access func(*http.Request) Access, next http.Handle
 			return
 		}
 		if h := r.Header.Get("Authorization"); h != "" {
-			s.serveToken(w, r, h, next)
+			s.serveToken(w, r, h, acc, next)
 			return
 		}
 		if acc == NeedToken {
@@ -80,7 +83,7 @@ func (s *Service) Middleware(access func(*http.Request) Access, next http.Handle
 	})
 }
 
-func (s *Service) serveToken(w http.ResponseWriter, r *http.Request, header string, next http.Handler) {
+func (s *Service) serveToken(w http.ResponseWriter, r *http.Request, header string, acc Access, next http.Handler) {
 	scheme, token, _ := strings.Cut(header, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="lotsense"`)
@@ -94,6 +97,10 @@ func (s *Service) serveToken(w http.ResponseWriter, r *http.Request, header stri
 	}
 	if u.Scope == ScopeRead && !safeMethod(r.Method) {
 		writeError(w, http.StatusForbidden, fmt.Sprintf("API token %d has scope read: %s is not allowed, only GET and HEAD", u.TokenID, r.Method))
+		return
+	}
+	if u.Scope == ScopeCapture && acc != Capture {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("API token %d has scope capture: it may only send tracking events (POST /api/epcis/capture, POST /api/trace/events), not %s %s", u.TokenID, r.Method, r.URL.Path))
 		return
 	}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &principal{user: u})))

@@ -54,17 +54,18 @@ type Scope string
 
 // Token scopes.
 const (
-	ScopeRead Scope = "read" // GET and HEAD only
-	ScopeFull Scope = "full" // whatever the token's user may do
+	ScopeRead    Scope = "read"    // GET and HEAD only
+	ScopeFull    Scope = "full"    // whatever the token's user may do
+	ScopeCapture Scope = "capture" // only the routes that take tracking events (a partner's EPCIS feed)
 )
 
 // ParseScope returns the scope called s.
 func ParseScope(s string) (Scope, error) {
 	switch sc := Scope(strings.ToLower(strings.TrimSpace(s))); sc {
-	case ScopeRead, ScopeFull:
+	case ScopeRead, ScopeFull, ScopeCapture:
 		return sc, nil
 	}
-	return "", inputf("unknown token scope %q: want read or full", s)
+	return "", inputf("unknown token scope %q: want read, full or capture", s)
 }
 
 // How a request was authenticated.

@@ -30,7 +30,7 @@ input), else asked for on the terminal, else read as the first line of standard 
 `
 
 const tokenUsage = `Usage:
-  lotsense-cloud token add -user NAME -name NAME -scope read|full   (prints the token once)
+  lotsense-cloud token add -user NAME -name NAME -scope read|full|capture   (prints the token once)
   lotsense-cloud token list
   lotsense-cloud token revoke ID
 
