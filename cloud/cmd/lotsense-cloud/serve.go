@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,7 +36,7 @@ import (
 
 type serveFlags struct {
 	data, httpAddr, brokerURL, mqttListen, clientID, group, logLevel string
-	traceDB, lotCodes, expiryBuckets                                 string
+	traceDB, lotCodes, expiryBuckets, tlsCert, tlsKey                string
 	expiryEvery                                                      time.Duration
 	buckets                                                          []int
 	holdsEvery                                                       time.Duration
@@ -59,12 +60,17 @@ func parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.sessionTTL, "session-ttl", auth.DefaultSessionTTL, "a dashboard session ends this long after its last use")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the session cookie Secure on plain HTTP too (behind a proxy that terminates TLS)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve the dashboard and API over HTTPS with this certificate (PEM, chain included)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "the private key of -tls-cert (PEM; must not be readable by group or others)")
 	fs.StringVar(&f.traceDB, "trace-db", "", "the traceability record: an SQLite file, or a postgres:// URL (default <data>/trace.db)")
 	fs.StringVar(&f.lotCodes, "lot-codes", string(trace.DefaultLotCodePattern), "pattern of the lot codes lotsense assigns ({yyyy} {yy} {mm} {dd} {ddd} {julian} {facility} {line} {shift} {seq:N})")
 	fs.StringVar(&f.expiryBuckets, "expiry-buckets", "30,60,90", "near-expiry alert buckets, in days")
 	fs.DurationVar(&f.expiryEvery, "expiry-every", time.Hour, "how often stock is checked for near-expiry alerts")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return nil, fmt.Errorf("serve: -tls-cert and -tls-key go together: give both or neither")
 	}
 	if err := trace.LotCodePattern(f.lotCodes).Check(); err != nil {
 		return nil, fmt.Errorf("serve: -lot-codes: %w", err)
@@ -180,11 +186,20 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("dashboard: listen on %s: %w", f.httpAddr, err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("lotsense-cloud %s: dashboard on http://%s (MQTT %s, data in %s)\n", version, ln.Addr(), brokerURL, f.data)
+	scheme := "http"
+	if f.tlsCert != "" {
+		cfg, err := serverTLS(f.tlsCert, f.tlsKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln, scheme = tls.NewListener(ln, cfg), "https"
+	}
+	fmt.Printf("lotsense-cloud %s: dashboard on %s://%s (MQTT %s, data in %s)\n", version, scheme, ln.Addr(), brokerURL, f.data)
 
 	ctx, stop := context.WithCancel(ctx) // an error of one part stops the others
 	defer stop()
-	defer notifySystemd(ctx, log, fmt.Sprintf("dashboard on http://%s, MQTT %s", ln.Addr(), brokerURL))()
+	defer notifySystemd(ctx, log, fmt.Sprintf("dashboard on %s://%s, MQTT %s", scheme, ln.Addr(), brokerURL))()
 	var wg sync.WaitGroup
 	errc := make(chan error, 8)
 	wg.Go(func() {
@@ -237,6 +252,23 @@ func serve(ctx context.Context, args []string) error {
 	stop()
 	wg.Wait()
 	return err
+}
+
+// serverTLS loads the dashboard's certificate and key, refusing a key file others
+// can read.
+func serverTLS(certFile, keyFile string) (*tls.Config, error) {
+	fi, err := os.Stat(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("serve: -tls-key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("serve: -tls-key %s has mode %04o: readable by group or others; run chmod 600 %s", keyFile, fi.Mode().Perm(), keyFile)
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("serve: -tls-cert/-tls-key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // expiryAlerts checks stock for near-expiry alerts now and every period.

@@ -35,7 +35,8 @@ const tokenUsage = `Usage:
   lotsense-cloud token revoke ID
 
 Each takes -data DIR (default ./data). A read token may only GET; a full one does
-what its user's role allows. Send it as "Authorization: Bearer <token>".
+what its user's role allows; a capture one may only send tracking events (a
+partner's EPCIS feed: POST /api/epcis/capture, /api/trace/events). Send it as "Authorization: Bearer <token>".
 `
 
 // cli is what the user and token commands read and write, so tests can give their own.
