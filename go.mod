@@ -13,6 +13,7 @@ require (
 	github.com/mochi-mqtt/server/v2 v2.7.9
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/simonvetter/modbus v1.6.4
 	github.com/xuri/excelize/v2 v2.10.1
 	go.bug.st/serial v1.8.0
