@@ -7,34 +7,7 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/lotsense/lotsense/cloud/trace"
 )
-
-// export is one run of the spreadsheet over a source.
-type export struct {
-	src Source
-	req Request
-	sel selector
-	res *resolver
-}
-
-func newExport(src Source, req Request) (*export, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	return &export{src: src, req: req, sel: newSelector(req), res: newResolver(src)}, nil
-}
-
-// walk calls fn for every line of eventType's sheet, in event time order.
-func (x *export) walk(ctx context.Context, eventType string, fn func(*line) error) error {
-	return x.src.Events(ctx, x.req.filter(eventType), func(e *trace.Event) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return x.res.lines(ctx, e, x.sel, fn)
-	})
-}
 
 // utf8BOM starts each CSV file so that spreadsheet programs read it as UTF-8.
 const utf8BOM = "\uFEFF"

@@ -10,3 +10,6 @@ func SetMaxSheetRows(n int) (restore func()) {
 
 // Defuse is defuse, for tests.
 var Defuse = defuse
+
+// LotsPerQuery is lotsPerQuery, for tests.
+const LotsPerQuery = lotsPerQuery

@@ -86,27 +86,23 @@ func (r Request) types() []string {
 	return r.Types
 }
 
-func (r Request) filter(eventType string) trace.EventFilter {
-	return trace.EventFilter{From: r.From, To: r.To, Types: []string{eventType}, GTINs: r.GTINs, Lots: r.Lots}
-}
-
 // selector tells whether a lot of an event is selected by the request.
 type selector struct {
 	gtins map[string]bool
 	lots  map[string]bool
 }
 
-func newSelector(r Request) selector {
+func newSelector(gtins, lots []string) selector {
 	var s selector
-	if len(r.GTINs) > 0 {
-		s.gtins = make(map[string]bool, len(r.GTINs))
-		for _, g := range r.GTINs {
+	if len(gtins) > 0 {
+		s.gtins = make(map[string]bool, len(gtins))
+		for _, g := range gtins {
 			s.gtins[g] = true
 		}
 	}
-	if len(r.Lots) > 0 {
-		s.lots = make(map[string]bool, len(r.Lots))
-		for _, k := range r.Lots {
+	if len(lots) > 0 {
+		s.lots = make(map[string]bool, len(lots))
+		for _, k := range lots {
 			s.lots[k] = true
 		}
 	}

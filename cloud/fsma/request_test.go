@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +196,19 @@ func TestDocumentType(t *testing.T) {
 			t.Errorf("DocumentType(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestManyLots selects more lots than one query takes: each receiving and shipping
+// row is written once, and each transformation once, whole.
+func TestManyLots(t *testing.T) {
+	s := scenario(t)
+	lots := []string{tt.Key(tt.SpinachGTIN, tt.SpinachL1)}
+	for i := len(lots); i < fsma.LotsPerQuery; i++ {
+		lots = append(lots, tt.Key(tt.SaladGTIN, "X"+strconv.Itoa(i)))
+	}
+	lots = append(lots, tt.Key(tt.SaladGTIN, tt.Salad2), tt.Key(tt.RomaineGTIN, tt.RomaineL2))
+	req := fsma.Request{Lots: lots}
+	sameRows(t, "transformation", csvRows(t, s, req, trace.Transformation), wantTransformation)
+	sameRows(t, "receiving", csvRows(t, s, req, trace.Receiving), [][]string{wantReceiving[0], wantReceiving[2], wantReceiving[3]})
+	sameRows(t, "shipping", csvRows(t, s, req, trace.Shipping), pick(wantShipping, eventIDColumn, eventID("11"), eventID("12")))
 }

@@ -37,7 +37,6 @@ func WriteXLSX(ctx context.Context, w io.Writer, src Source, req Request) error 
 			return err
 		}
 	}
-	f.SetActiveSheet(0)
 	// excelize's Write zips into a buffer of the whole file; its zip writer hook
 	// lets the zip go to w instead, leaving that buffer empty.
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
