@@ -21,9 +21,10 @@ func Check(events []*trace.Event) error {
 			c.EventID = "(none)" // the store gives one
 		}
 		if err := c.Validate(); err != nil {
-			reason := strings.TrimPrefix(err.Error(), "trace: ")
-			reason = strings.TrimSuffix(reason, ": "+trace.ErrInvalid.Error())
-			return &Error{Path: fmt.Sprintf("eventList[%d]", i), Reason: reason}
+			// trace: event <id> (<type>): <reason>: invalid
+			reason := strings.TrimSuffix(err.Error(), ": "+trace.ErrInvalid.Error())
+			reason = strings.TrimPrefix(reason, "trace: event "+c.EventID+" ("+c.Type+"): ")
+			return &Error{Path: fmt.Sprintf("eventList[%d]", i), EventID: e.EventID, Reason: c.Type + " event: " + reason}
 		}
 	}
 	return nil

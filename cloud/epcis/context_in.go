@@ -2,7 +2,6 @@ package epcis
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/lotsense/lotsense/cloud/trace"
 )
@@ -23,6 +22,9 @@ func (in *eventIn) context() error {
 		}
 		if typ, err = termIn("btt", typ); err != nil {
 			return false, fail(at+".type", "%v", err)
+		}
+		if typ == "" {
+			return false, nil
 		}
 		e.Documents = append(e.Documents, trace.Document{Type: typ, ID: id})
 		return true, nil
@@ -54,84 +56,5 @@ func (in *eventIn) context() error {
 			return err
 		}
 	}
-	return in.partial("sensorElementList", func(at string, raw json.RawMessage) (bool, error) {
-		s, ok := sensorElementIn(raw)
-		if ok {
-			e.Sensors = append(e.Sensors, s)
-		}
-		return ok, nil
-	})
-}
-
-// sensorElementIn maps a sensor element that has only what trace.SensorReport keeps: a
-// device id and time, and reports of numbers.
-func sensorElementIn(raw json.RawMessage) (trace.SensorReport, bool) {
-	var s trace.SensorReport
-	m, only := members(raw, "sensorMetadata", "sensorReport")
-	if !only {
-		return s, false
-	}
-	if meta, ok := m["sensorMetadata"]; ok {
-		mm, only := members(meta, "time", "deviceID")
-		if !only {
-			return s, false
-		}
-		if !optString(mm, "deviceID", &s.DeviceID) || !optTime(mm, "time", &s.Time) {
-			return s, false
-		}
-		id, err := unwrap(devicePrefix, s.DeviceID)
-		if err != nil {
-			return s, false
-		}
-		s.DeviceID = id
-	}
-	var reports []json.RawMessage
-	if err := json.Unmarshal(m["sensorReport"], &reports); err != nil || reports == nil {
-		return s, false
-	}
-	s.Values = make([]trace.SensorReading, 0, len(reports))
-	for _, r := range reports {
-		rm, only := members(r, "type", "time", "value", "minValue", "maxValue", "meanValue", "uom")
-		var v trace.SensorReading
-		if !only || !optString(rm, "type", &v.Type) || v.Type == "" || !optString(rm, "uom", &v.UOM) || !optTime(rm, "time", &v.Time) ||
-			!optNumber(rm, "value", &v.Value) || !optNumber(rm, "minValue", &v.Min) ||
-			!optNumber(rm, "maxValue", &v.Max) || !optNumber(rm, "meanValue", &v.Mean) {
-			return s, false
-		}
-		var err error
-		if v.Type, err = termIn("measurement", v.Type); err != nil {
-			return s, false
-		}
-		s.Values = append(s.Values, v)
-	}
-	return s, true
-}
-
-func optString(m map[string]json.RawMessage, key string, to *string) bool {
-	raw, ok := m[key]
-	if !ok {
-		return true
-	}
-	return json.Unmarshal(raw, to) == nil && string(raw) != "null"
-}
-
-func optTime(m map[string]json.RawMessage, key string, to *time.Time) bool {
-	var s string
-	if _, ok := m[key]; !ok {
-		return true
-	}
-	if !optString(m, key, &s) {
-		return false
-	}
-	t, err := parseTime(s)
-	*to = t
-	return err == nil
-}
-
-func optNumber(m map[string]json.RawMessage, key string, to **float64) bool {
-	raw, ok := m[key]
-	if !ok {
-		return true
-	}
-	return json.Unmarshal(raw, to) == nil && *to != nil
+	return in.sensors()
 }

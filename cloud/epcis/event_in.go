@@ -69,9 +69,18 @@ func (in *eventIn) time(key string, required bool) (time.Time, error) {
 	return t, nil
 }
 
+// parseTime reads an RFC 3339 time into UTC. Years 1 to 9998 (in UTC) are kept,
+// so the time can be written in any offset with four digits.
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
-	return t.UTC(), err
+	if err != nil {
+		return time.Time{}, err
+	}
+	t = t.UTC()
+	if t.Year() < 1 || t.Year() > 9998 {
+		return time.Time{}, fmt.Errorf("year %d out of range", t.Year())
+	}
+	return t, nil
 }
 
 func (in *eventIn) decode() error {

@@ -225,7 +225,7 @@ func (enc *encoder) event(e *trace.Event) (object, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if o.has(k) || listKeys[k] && modeledList(kind, k) {
+		if o.has(k) || listKeys[k] && modeledList(kind, k) || k == extSensorRest {
 			continue
 		}
 		if !json.Valid(e.Extra[k]) {
@@ -321,26 +321,6 @@ type destinationOut struct {
 	Destination string `json:"destination"`
 }
 
-type sensorMetaOut struct {
-	Time     string `json:"time,omitempty"`
-	DeviceID string `json:"deviceID,omitempty"`
-}
-
-type sensorReportOut struct {
-	Type  string   `json:"type"`
-	Time  string   `json:"time,omitempty"`
-	Value *float64 `json:"value,omitempty"`
-	Min   *float64 `json:"minValue,omitempty"`
-	Max   *float64 `json:"maxValue,omitempty"`
-	Mean  *float64 `json:"meanValue,omitempty"`
-	UOM   string   `json:"uom,omitempty"`
-}
-
-type sensorElementOut struct {
-	Meta    *sensorMetaOut    `json:"sensorMetadata,omitempty"`
-	Reports []sensorReportOut `json:"sensorReport"`
-}
-
 // context writes the event's business context: documents, source and destination,
 // sensor evidence.
 func (enc *encoder) context(o *object, loc *time.Location, e *trace.Event) error {
@@ -368,48 +348,11 @@ func (enc *encoder) context(o *object, loc *time.Location, e *trace.Event) error
 	if err := list(o, "destinationList", dst, e.Extra); err != nil {
 		return err
 	}
-	var sensors []json.RawMessage
-	for i, s := range e.Sensors {
-		el, err := sensorElement(loc, s)
-		if err != nil {
-			return fmt.Errorf("sensors[%d]: %v", i, err)
-		}
-		b, err := json.Marshal(el)
-		if err != nil {
-			return fmt.Errorf("sensors[%d]: %v", i, err)
-		}
-		sensors = append(sensors, b)
+	sensors, err := sensorsOut(loc, e)
+	if err != nil {
+		return err
 	}
 	return list(o, "sensorElementList", sensors, e.Extra)
-}
-
-func sensorElement(loc *time.Location, s trace.SensorReport) (sensorElementOut, error) {
-	el := sensorElementOut{Reports: make([]sensorReportOut, 0, len(s.Values))}
-	if !s.Time.IsZero() || s.DeviceID != "" {
-		el.Meta = &sensorMetaOut{}
-		if s.DeviceID != "" {
-			el.Meta.DeviceID = wrap(devicePrefix, s.DeviceID)
-		}
-		if !s.Time.IsZero() {
-			t, err := timeText(s.Time, loc)
-			if err != nil {
-				return el, err
-			}
-			el.Meta.Time = t
-		}
-	}
-	for _, v := range s.Values {
-		r := sensorReportOut{Type: termOut("measurement", v.Type), Value: v.Value, Min: v.Min, Max: v.Max, Mean: v.Mean, UOM: v.UOM}
-		if !v.Time.IsZero() {
-			t, err := timeText(v.Time, loc)
-			if err != nil {
-				return el, err
-			}
-			r.Time = t
-		}
-		el.Reports = append(el.Reports, r)
-	}
-	return el, nil
 }
 
 // wrapBT writes a document number as a URI: a URI stays, a plain number becomes
