@@ -146,6 +146,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("DELETE /api/tokens/{id}", auth.Require(auth.Admin, s.revokeToken))
 	if s.trace != nil {
 		s.traceRoutes(mux)
+		s.exportRoutes(mux)
 	}
 	return mux
 }
