@@ -124,7 +124,7 @@ type docDecoder struct {
 func (d *docDecoder) syntax(path string, err error) *Error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fail(path, "JSON syntax error at byte %d: %v", se.Offset, err)
+		return fail(path, "JSON syntax error: %v", err)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fail(path, "document ends too soon")
@@ -170,13 +170,22 @@ func (d *docDecoder) header() error {
 				return fail("epcisBody", "given twice")
 			}
 			body = true
+			if typ != nil {
+				if err := checkType(*typ); err != nil {
+					return err
+				}
+			}
 			if err := d.body(); err != nil {
 				return err
 			}
 		case "type", "schemaVersion":
 			var s string
 			if err := d.dec.Decode(&s); err != nil {
-				return fail(key, "want a string")
+				var te *json.UnmarshalTypeError
+				if errors.As(err, &te) {
+					return fail(key, "want a string")
+				}
+				return d.syntax(key, err)
 			}
 			if key == "type" {
 				typ = &s
@@ -193,13 +202,13 @@ func (d *docDecoder) header() error {
 	if _, err := d.dec.Token(); err != nil {
 		return d.syntax("", err)
 	}
-	switch {
-	case typ == nil:
+	if typ == nil {
 		return fail("type", "missing, want \"EPCISDocument\"")
-	case *typ == "EPCISQueryDocument":
-		return fail("type", "EPCISQueryDocument is not accepted for capture, want \"EPCISDocument\"")
-	case *typ != "EPCISDocument":
-		return fail("type", "%q, want \"EPCISDocument\"", *typ)
+	}
+	if err := checkType(*typ); err != nil {
+		return err
+	}
+	switch {
 	case version == nil:
 		return fail("schemaVersion", "missing, want \"2.0\"")
 	case *version != "2.0" && !strings.HasPrefix(*version, "2.0."):
@@ -208,6 +217,16 @@ func (d *docDecoder) header() error {
 		return fail("epcisBody", "missing")
 	}
 	return nil
+}
+
+func checkType(typ string) error {
+	switch typ {
+	case "EPCISDocument":
+		return nil
+	case "EPCISQueryDocument":
+		return fail("type", "EPCISQueryDocument is not accepted for capture, want \"EPCISDocument\"")
+	}
+	return fail("type", "%q, want \"EPCISDocument\"", typ)
 }
 
 func (d *docDecoder) key(path string) (string, error) {
