@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -166,10 +165,15 @@ type LotMap struct {
 	EPCs      map[string]string   `json:"epcs,omitempty"`
 }
 
-// Config is the retained payload of .../config: a complete gateway configuration file.
+// Config is the retained payload of .../config: a complete gateway configuration file,
+// as the YAML text the gateway writes to disk, with the SHA-256 of that text so a copy
+// damaged on the way is refused. See DecodeConfig and CompareConfigVersions.
 type Config struct {
-	V       int             `json:"v"`
-	Version string          `json:"version"`
-	Time    time.Time       `json:"time"`
-	Config  json.RawMessage `json:"config"`
+	V int `json:"v"`
+	// Version orders configurations: a gateway applies only one newer than every
+	// version it ran or refused (CompareConfigVersions).
+	Version string    `json:"version"`
+	Time    time.Time `json:"time"`
+	SHA256  string    `json:"sha256"` // lower-case hex of the SHA-256 of YAML's bytes
+	YAML    string    `json:"yaml"`
 }
