@@ -138,7 +138,7 @@
     const btn = el('button', 'lot-link', l.id);
     btn.type = 'button';
     btn.addEventListener('click', () => showLot(l.id, true));
-    head.append(btn);
+    head.append(btn, ls.trace.traceButton(l.id, l.lot));
     const status = el('td', 'status-cell');
     status.append(statusBadge(l.status));
     const exc = el('td', l.open_excursions > 0 ? 'num open-excursions warn' : 'num open-excursions', l.open_excursions);
@@ -169,10 +169,11 @@
     // Keep keyboard focus on the same lot across the refresh.
     const focused = document.activeElement && document.activeElement.closest('#lots tr[data-lot]');
     const focusedLot = focused ? focused.dataset.lot : null;
+    const focusedTrace = focused !== null && document.activeElement.classList.contains('trace-btn');
     const rows = lots.map(lotRow);
     byId('lots').tBodies[0].replaceChildren(...rows);
     const again = rows.find((tr) => tr.dataset.lot === focusedLot);
-    if (again) again.querySelector('button').focus();
+    if (again) again.querySelector(focusedTrace ? 'button.trace-btn' : 'button').focus();
     byId('lots-count').textContent = lots.length === allLots.length
       ? plural(lots.length, 'lot', 'lots') : lots.length + ' of ' + allLots.length + ' lots';
   }
@@ -359,6 +360,7 @@
     byId('lots-search').addEventListener('input', showLots);
     byId('lots-status').addEventListener('change', showLots);
     byId('detail-close').addEventListener('click', closeDetail);
+    byId('detail-trace').addEventListener('click', () => ls.traceLot(selectedLot));
     byId('detail-title').tabIndex = -1;
     byId('logout').addEventListener('click', logout);
     try {
