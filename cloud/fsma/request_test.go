@@ -212,3 +212,23 @@ func TestManyLots(t *testing.T) {
 	sameRows(t, "receiving", csvRows(t, s, req, trace.Receiving), [][]string{wantReceiving[0], wantReceiving[2], wantReceiving[3]})
 	sameRows(t, "shipping", csvRows(t, s, req, trace.Shipping), pick(wantShipping, eventIDColumn, eventID("11"), eventID("12")))
 }
+
+// TestEmptySheets: a request nothing matches still gives every sheet, with its header.
+func TestEmptySheets(t *testing.T) {
+	s := scenario(t)
+	var buf bytes.Buffer
+	req := fsma.Request{From: tt.Day(12, 1, 0), Types: fsma.AllTypes}
+	if err := fsma.WriteXLSX(context.Background(), &buf, s, req); err != nil {
+		t.Fatal(err)
+	}
+	names, sheets := readXLSX(t, buf.Bytes())
+	if len(names) != len(fsma.AllTypes) {
+		t.Fatalf("sheets %q, want one per type", names)
+	}
+	for i, typ := range fsma.AllTypes {
+		cols, _ := fsma.Columns(typ)
+		if got := sheets[names[i]]; len(got) != 1 || len(got[0]) != len(cols) || got[0][0] != cols[0].Name {
+			t.Errorf("%s: %q, want the header only", names[i], got)
+		}
+	}
+}
