@@ -15,7 +15,7 @@ import (
 type Limits struct {
 	MaxBytes  int64 // whole document; default 32 MiB
 	MaxEvents int   // events per document; default 10,000
-	MaxEPCs   int   // EPCs in one event's lists together; default trace.MaxEPCsPerEvent
+	MaxEPCs   int   // EPCs in one event's EPC list; default trace.MaxEPCsPerEvent
 	MaxLots   int   // quantity elements of one event together; default trace.MaxLotsPerEvent
 }
 

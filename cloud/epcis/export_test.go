@@ -86,3 +86,33 @@ func TestExportGolden(t *testing.T) {
 		t.Errorf("export differs from testdata/scenario.jsonld (go test -run TestExportGolden -update to accept):\n%s", doc)
 	}
 }
+
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+// TestEncodeStreams: the document reaches the writer while the events are still
+// being walked, so an export needs no memory in proportion to its size.
+func TestEncodeStreams(t *testing.T) {
+	e := tracetest.Events()[0]
+	var w countingWriter
+	const n = 5000
+	written := 0
+	events := func(fn func(*trace.Event) error) error {
+		for i := 0; i < n; i++ {
+			if i == n/2 {
+				written = w.n
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := Encode(context.Background(), &w, docInfo, events, nil); err != nil {
+		t.Fatal(err)
+	}
+	if written < w.n/3 || w.n-written < w.n/3 {
+		t.Errorf("%d of %d bytes written halfway through the events", written, w.n)
+	}
+}

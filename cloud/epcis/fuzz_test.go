@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -43,4 +46,28 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decode(encode(decode(doc))) differs from decode(doc):\n%s", buf.Bytes())
 		}
 	})
+}
+
+// TestFuzzCorpusDecodes keeps the seed corpus useful: every seed decodes, so the
+// fuzzer starts from documents that reach the mapping, not from refusals.
+func TestFuzzCorpusDecodes(t *testing.T) {
+	files, err := filepath.Glob("testdata/fuzz/FuzzDecode/*")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus: %v", err)
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lit, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "go test fuzz v1\n[]byte(")
+		doc, err := strconv.Unquote(strings.TrimSuffix(lit, ")"))
+		if !ok || err != nil {
+			t.Fatalf("%s: not a corpus file: %v", name, err)
+		}
+		events, err := Decode(strings.NewReader(doc), Limits{})
+		if err != nil || len(events) == 0 {
+			t.Errorf("%s: %d events, %v", name, len(events), err)
+		}
+	}
 }
