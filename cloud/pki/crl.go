@@ -13,8 +13,9 @@ import (
 // Revoke revokes certificates of one identity (kind and name, e.g. KindGateway and
 // "site-1/dock-1"): the one with the given serial (hexadecimal, as Records and
 // `gateway list` show it), or with serial empty every one not revoked yet. It then
-// writes the revocation list, which the broker reads (Mosquitto when restarted, the
-// embedded broker within seconds). It returns the records revoked.
+// writes the revocation list, which the broker reads (Mosquitto on reload, SIGHUP, for
+// new connections; the embedded broker within seconds, disconnecting the revoked). It
+// returns the records revoked.
 func (ca *CA) Revoke(kind Kind, name, serial string) ([]Record, error) {
 	var revoked []Record
 	now := ca.now()

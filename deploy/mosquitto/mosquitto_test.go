@@ -6,7 +6,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,10 +60,9 @@ func readFile(t *testing.T, name string) string {
 }
 
 // testConf turns the production configuration into one for a test: the listener on a
-// loopback port, the files in dir, persistence in dir, the log on stderr, and (run as
-// root, as the tests are here) no switch to the mosquitto user, who could not read the
-// temporary directory. Every other line is kept as it is.
-func testConf(t *testing.T, prod, dir string, port int) string {
+// loopback port, the files in etcDir, persistence in dataDir, the log on stderr. Every
+// other line is kept as it is.
+func testConf(t *testing.T, prod, etcDir, dataDir string, port int) string {
 	t.Helper()
 	var out []string
 	replaced := map[string]bool{}
@@ -73,28 +74,26 @@ func testConf(t *testing.T, prod, dir string, port int) string {
 		case "pid_file":
 			l = "# " + l
 		case "persistence_location":
-			l = "persistence_location " + dir + "/"
+			l = "persistence_location " + dataDir + "/"
 		case "log_dest":
 			l = "log_dest stderr"
 		}
 		replaced[word] = true
-		out = append(out, strings.ReplaceAll(l, etc, dir+"/"))
+		out = append(out, strings.ReplaceAll(l, etc, etcDir+"/"))
 	}
 	for _, w := range []string{"listener", "pid_file", "persistence_location", "log_dest"} {
 		if !replaced[w] {
 			t.Fatalf("mosquitto.conf has no %s line: update testConf", w)
 		}
 	}
-	if os.Geteuid() == 0 {
-		out = append(out, "user root")
-	}
 	return strings.Join(out, "\n")
 }
 
 // mosquitto is a running mosquitto.
 type mosquitto struct {
-	cmd *exec.Cmd
-	log *syncBuffer
+	cmd    *exec.Cmd
+	log    *syncBuffer
+	etcDir string
 }
 
 type syncBuffer struct {
@@ -114,7 +113,47 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// start runs mosquitto from deploy/mosquitto's files with the certificates of p.
+// owner is who the installed files belong to, as README.md installs them: run as root,
+// mosquitto drops to the user mosquitto before it reads the key and the CRL, so they
+// must be that user's. Not root, everything is the current user's.
+type owner struct {
+	root     bool
+	uid, gid int // of the mosquitto user
+}
+
+func (o owner) chown(t *testing.T, name string, toMosquitto bool, mode os.FileMode) {
+	t.Helper()
+	if o.root {
+		uid := 0
+		if toMosquitto {
+			uid = o.uid
+		}
+		if err := os.Chown(name, uid, o.gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(name, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mosquittoOwner(t *testing.T) owner {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return owner{}
+	}
+	u, err := user.Lookup("mosquitto")
+	if err != nil {
+		t.Fatalf("running as root without a mosquitto user (the Debian package makes it): %v", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return owner{root: true, uid: uid, gid: gid}
+}
+
+// start runs mosquitto from deploy/mosquitto's files with the certificates of p,
+// installed as README.md says (as root: directory root:mosquitto 0750, server.key
+// mosquitto 0600, the rest 0644; mosquitto runs as its own user).
 func start(t *testing.T, p *brokertest.PKI) (*mosquitto, string) {
 	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
@@ -124,20 +163,35 @@ func start(t *testing.T, p *brokertest.PKI) (*mosquitto, string) {
 			t.Skip("mosquitto is not installed (Debian package mosquitto)")
 		}
 	}
-	dir := t.TempDir()
-	for name, src := range map[string]string{"ca.crt": p.CAFile, "server.crt": p.CertFile, "server.key": p.KeyFile, "acl": "acl"} {
-		copyFile(t, src, filepath.Join(dir, name))
+	own := mosquittoOwner(t)
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} { // let the mosquitto user through
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// crl.pem is the CA directory's own: revocations during the test reach mosquitto.
-	if err := os.Symlink(p.CRLFile, filepath.Join(dir, "crl.pem")); err != nil {
-		t.Fatal(err)
+	etcDir, dataDir := filepath.Join(base, "lotsense"), filepath.Join(base, "data")
+	for _, d := range []string{etcDir, dataDir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own.chown(t, etcDir, false, 0o750)
+	own.chown(t, dataDir, true, 0o700)
+	for name, src := range map[string]string{"ca.crt": p.CAFile, "server.crt": p.CertFile, "server.key": p.KeyFile,
+		"crl.pem": p.CRLFile, "acl": "acl"} {
+		copyFile(t, src, filepath.Join(etcDir, name))
+		if name == "server.key" {
+			own.chown(t, filepath.Join(etcDir, name), true, 0o600)
+		} else {
+			own.chown(t, filepath.Join(etcDir, name), false, 0o644)
+		}
 	}
 	port := freePort(t)
-	conf := filepath.Join(dir, "mosquitto.conf")
-	if err := os.WriteFile(conf, []byte(testConf(t, readFile(t, "mosquitto.conf"), dir, port)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m := &mosquitto{cmd: exec.Command(bin, "-c", conf), log: &syncBuffer{}}
+	conf := filepath.Join(etcDir, "mosquitto.conf") // read again, as mosquitto, on reload
+	copyText(t, conf, testConf(t, readFile(t, "mosquitto.conf"), etcDir, dataDir, port))
+	own.chown(t, conf, false, 0o644)
+	m := &mosquitto{cmd: exec.Command(bin, "-c", conf), log: &syncBuffer{}, etcDir: etcDir}
 	m.cmd.Stdout, m.cmd.Stderr = m.log, m.log
 	if err := m.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -175,6 +229,27 @@ func start(t *testing.T, p *brokertest.PKI) (*mosquitto, string) {
 	return m, "ssl://" + addr
 }
 
+// installCRL copies the CA directory's crl.pem over the installed one and reloads
+// mosquitto (systemctl reload mosquitto sends the same SIGHUP).
+func (m *mosquitto) installCRL(p *brokertest.PKI) error {
+	data, err := os.ReadFile(p.CRLFile)
+	if err != nil {
+		return err
+	}
+	// Written in place: the file keeps its owner and mode.
+	if err := os.WriteFile(filepath.Join(m.etcDir, "crl.pem"), data, 0o644); err != nil {
+		return err
+	}
+	return m.cmd.Process.Signal(syscall.SIGHUP)
+}
+
+func copyText(t *testing.T, name, text string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
 	data, err := os.ReadFile(from)
@@ -200,7 +275,5 @@ func freePort(t *testing.T) int {
 func TestMosquittoSuite(t *testing.T) {
 	p := brokertest.NewPKI(t)
 	m, url := start(t, p)
-	brokertest.Run(t, p, brokertest.Broker{URL: url, Reload: func() error {
-		return m.cmd.Process.Signal(syscall.SIGHUP) // systemctl reload mosquitto
-	}})
+	brokertest.Run(t, p, brokertest.Broker{URL: url, Reload: func() error { return m.installCRL(p) }})
 }

@@ -40,8 +40,10 @@ identity) and key (valid -days, default 365), and prints its mqtt: configuration
 block with the files to copy. rotate issues the next one before the current expires;
 the old stays valid until it expires or is revoked (revoke -serial), so the gateway
 keeps publishing while the new files are rolled out. revoke adds the gateway's
-certificates, or the one -serial names, to DIR/crl.pem, which the broker reads
-(restart Mosquitto; the embedded broker reads it again within seconds).
+certificates, or the one -serial names, to DIR/crl.pem, which the broker reads:
+copy it to Mosquitto and reload it (systemctl reload mosquitto) for new connections,
+restart it to also drop a connected gateway; the embedded broker reads it again
+within seconds and disconnects the gateway.
 `
 
 func (cl cli) pki(args []string) error {
@@ -179,7 +181,7 @@ func (cl cli) gateway(args []string) error {
 		for _, r := range recs {
 			fmt.Fprintf(cl.stdout, "revoked %s certificate %s (valid until %s)\n", r.Name, r.Serial, r.NotAfter.Format(time.DateOnly))
 		}
-		fmt.Fprintf(cl.stdout, "wrote %s: restart Mosquitto for it to take effect (the embedded broker reads it within seconds)\n", ca.Path(pki.CRLFile))
+		fmt.Fprintf(cl.stdout, "wrote %s: install it as Mosquitto's crlfile and reload Mosquitto (systemctl reload mosquitto; restart to drop a connected gateway too); the embedded broker reads it within seconds\n", ca.Path(pki.CRLFile))
 		return nil
 	}
 	if err != nil {
