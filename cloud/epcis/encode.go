@@ -103,12 +103,12 @@ func writeHeader(bw *bufio.Writer, doc DocumentInfo, created time.Time) error {
 	if err != nil {
 		return err
 	}
+	if doc.ID != "" && !isURI(doc.ID) {
+		return fmt.Errorf("epcis: document id %q is not a URI", doc.ID)
+	}
 	bw.WriteString("{\n  \"@context\": ")
 	bw.Write(ctxJSON)
 	if doc.ID != "" {
-		if !isURI(doc.ID) {
-			return fmt.Errorf("epcis: document id %q is not a URI", doc.ID)
-		}
 		bw.WriteString(",\n  \"id\": ")
 		bw.Write(quote(doc.ID))
 	}
