@@ -10,7 +10,7 @@ VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 CMDS        := gateway/cmd/lotsense-gateway cloud/cmd/lotsense-cloud
 # Debian packages the tests talk to: a real broker and a real browser.
-DEB_PKGS    := mosquitto chromium
+DEB_PKGS    := mosquitto chromium postgresql
 # go test flags; the race detector needs cgo, which tests may use (binaries never do).
 TEST_FLAGS  ?= -race -count=1 -timeout 12m
 HTTP        ?= 127.0.0.1:8080
