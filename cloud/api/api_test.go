@@ -274,8 +274,14 @@ func TestSecurityHeadersEverywhere(t *testing.T) {
 	e := newEnv(t, Options{})
 	for _, path := range []string{"/", "/assets/app.js", "/api/lots", "/api/lots/x", "/healthz", "/nope"} {
 		res, _ := e.get(path, nil)
-		if got := res.Header.Get("Content-Security-Policy"); got != "default-src 'self'; frame-ancestors 'none'" {
+		if got := res.Header.Get("Content-Security-Policy"); got != "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'" {
 			t.Errorf("%s: Content-Security-Policy %q", path, got)
+		}
+		if got := res.Header.Get("X-Frame-Options"); got != "DENY" {
+			t.Errorf("%s: X-Frame-Options %q", path, got)
+		}
+		if got := res.Header.Get("Strict-Transport-Security"); got != "" {
+			t.Errorf("%s: HSTS %q over plain HTTP (browsers ignore it there; only HTTPS sends it)", path, got)
 		}
 		if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
 			t.Errorf("%s: X-Content-Type-Options %q", path, got)

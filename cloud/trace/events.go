@@ -266,13 +266,13 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNIN
 		return false, fmt.Errorf("trace: record event %s: %w", e.EventID, err)
 	}
 	ids := map[string]int64{}
-	lotID := func(l LotQuantity) (int64, error) {
+	lotID := func(l LotQuantity, role string) (int64, error) {
 		k := l.Key()
 		if id, ok := ids[k]; ok {
 			return id, nil
 		}
 		source := ""
-		if e.Type == Commissioning || e.Type == Transformation {
+		if (e.Type == Commissioning && role == "lot") || (e.Type == Transformation && role == "out") {
 			// The event that makes a lot tells where its code comes from,
 			// unless the registry already knows.
 			source = gln(e.Location)
@@ -284,7 +284,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNIN
 	add := func(role string, lots []LotQuantity, sign float64, place string) ([]int64, error) {
 		out := make([]int64, 0, len(lots))
 		for _, l := range lots {
-			id, err := lotID(l)
+			id, err := lotID(l, role)
 			if err != nil {
 				return nil, err
 			}
@@ -503,16 +503,19 @@ func (s *Store) Events(ctx context.Context, f EventFilter, fn func(*Event) error
 			}
 		}
 		if len(f.Lots) > 0 {
-			var ors []string
-			for _, k := range f.Lots {
-				g, c, err := gs1.ParseLotKey(k)
-				if err != nil {
-					return invalid("event filter: %v", err)
-				}
-				ors = append(ors, "(l.gtin = ? AND l.code = ?)")
-				args = append(args, g, c)
+			// Lots as their ids: one flat IN list, however many (a condition per
+			// lot would make SQLite's expression tree too deep).
+			ids, err := s.knownLotIDs(ctx, f.Lots)
+			if err != nil {
+				return err
 			}
-			lotWhere = append(lotWhere, "("+strings.Join(ors, " OR ")+")")
+			if len(ids) == 0 {
+				return nil // none of them recorded: no events
+			}
+			lotWhere = append(lotWhere, "el.lot_id IN ("+placeholders(len(ids))+")")
+			for _, id := range ids {
+				args = append(args, id)
+			}
 		}
 		where = append(where, `e.id IN (SELECT el.event_id FROM tr_event_lots el JOIN tr_lots l ON l.id = el.lot_id WHERE `+strings.Join(lotWhere, " AND ")+`)`)
 	}
@@ -550,6 +553,26 @@ func (s *Store) Events(ctx context.Context, f EventFilter, fn func(*Event) error
 		}
 	}
 	return rows.Err()
+}
+
+// knownLotIDs resolves lot keys to store ids, leaving out lots never recorded.
+func (s *Store) knownLotIDs(ctx context.Context, keys []string) ([]int64, error) {
+	ids := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		g, c, err := gs1.ParseLotKey(k)
+		if err != nil {
+			return nil, invalid("event filter: %v", err)
+		}
+		var id int64
+		err = s.rq().row(ctx, `SELECT id FROM tr_lots WHERE gtin = ? AND code = ?`, g, c).Scan(&id)
+		switch {
+		case err == nil:
+			ids = append(ids, id)
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, fmt.Errorf("trace: lot %s: %w", k, err)
+		}
+	}
+	return ids, nil
 }
 
 // Event returns the event with global id eventID, or ErrNotFound.

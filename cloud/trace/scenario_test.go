@@ -495,3 +495,20 @@ func TestTLCSourceFromEventsKeepsRegistry(t *testing.T) {
 		}
 	})
 }
+
+// A filter of many lots (a large recall) is one query, not one condition per lot.
+func TestEventFilterManyLots(t *testing.T) {
+	scenario(t, func(t *testing.T, s *trace.Store) {
+		keys := []string{tt.Key(tt.SaladGTIN, tt.Salad3)}
+		for i := range 3000 {
+			keys = append(keys, tt.Key(tt.SaladGTIN, fmt.Sprintf("NONE-%d", i)))
+		}
+		n := 0
+		if err := s.Events(context.Background(), trace.EventFilter{Lots: keys}, func(*trace.Event) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d events of 3,001 lots (one recorded, with one event), want 1", n)
+		}
+	})
+}
