@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/lotsense/lotsense/cloud/store"
 	tt "github.com/lotsense/lotsense/cloud/trace/tracetest"
@@ -86,6 +88,7 @@ func TestDashboardTraceInBrowser(t *testing.T) {
 	checkText(t, tab, first+` .lots`, "R-L1 100 KGM, S-L1 50 KGM")
 	checkText(t, tab, first+` .lots .in-trace`, tt.SpinachL1)
 	checkText(t, tab, first+` .docs`, "PO 4501, BOL 77")
+	checkText(t, tab, fw+`-events tbody tr:nth-child(7) .docs`, "ASN-9001, Invoice INV-31")
 	checkText(t, tab, fw+`-events tbody tr:nth-child(2) .lots`, "R-L1 60 KGM, S-L1 40 KGM → 20261101-ATL-1-0001 400 EA")
 	checkText(t, tab, fw+`-events tbody tr:nth-child(7) .route`, "ACME Atlanta → FreshMart DC")
 	screenshot(t, tab, "trace-forward.png")
@@ -169,12 +172,29 @@ func TestDashboardTraceInBrowser(t *testing.T) {
 	if focused, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.activeElement.id`)); err != nil || focused != "trace-subject" {
 		t.Errorf("focus on %q (%v) after tracing, want the trace's heading", focused, err)
 	}
-	// The lot detail's Trace button does the same.
+	// A lot asked as GTIN/LOT, with the keyboard moving between the views.
+	romaine2 := tt.Key(tt.RomaineGTIN, tt.RomaineL2)
+	setField(t, tab, "trace-lot", tt.RomaineGTIN+"/"+tt.RomaineL2, "input")
+	err = chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS(`#trace-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#trace-result[data-lot="`+romaine2+`"] `+fw+`-lots tbody tr`)),
+		chromedp.SendKeys(chromedp.CSS(`#tab-trace-forward`), kb.ArrowRight),
+		chromedp.WaitVisible(chromedp.CSS(`#trace-backward-parties`)),
+	)
+	if err != nil {
+		t.Fatalf("trace R-L2 and move to the backward view: %v", err)
+	}
+	checkList(t, tab, fw+`-lots tbody tr`, `r.dataset.lot`, []string{tt.Key(tt.SaladGTIN, tt.Salad2)})
+	if focused, err := chromedp.Run(tab, chromedp.Evaluate[string](
+		`document.activeElement.id + ' ' + document.activeElement.getAttribute('aria-selected')`)); err != nil || focused != "tab-trace-backward true" {
+		t.Errorf("after the right arrow, focus on %q (%v), want the selected backward tab", focused, err)
+	}
+	// The lot detail's Trace button opens the lot's trace.
 	err = chromedp.Do(tab,
 		chromedp.Click(chromedp.CSS(`#lots tbody tr[data-lot="`+salad1+`"] button.lot-link`)),
 		chromedp.WaitVisible(chromedp.CSS(`#detail-trace`)),
 		chromedp.Click(chromedp.CSS(`#detail-trace`)),
-		chromedp.WaitVisible(chromedp.CSS(`#trace-status`)),
+		chromedp.WaitVisible(chromedp.CSS(`#trace-result[data-lot="`+salad1+`"] `+fw+`-parties tbody tr`)),
 	)
 	if err != nil {
 		t.Fatalf("trace from the lot detail: %v", err)
@@ -210,7 +230,7 @@ func TestDashboardTraceInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#tab-near`)),
 		chromedp.SetValue(chromedp.CSS(`#near-at`), "2026-11-22"),
 		chromedp.Click(chromedp.CSS(`#near-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`#near-table tbody tr:nth-child(3)`)),
+		chromedp.WaitVisible(chromedp.CSS(`#near-table[data-at="2026-11-22"] tbody tr:nth-child(3)`)),
 	)
 	if err != nil {
 		t.Fatalf("near expiry: %v", err)
@@ -318,4 +338,26 @@ func hidden(t *testing.T, tab context.Context, sel string) bool {
 		t.Fatalf("is %s hidden: %v", sel, err)
 	}
 	return h
+}
+
+// The traceability scripts, like app.js, build the page from elements and text, never
+// from HTML strings.
+func TestTraceScriptsBuildNoHTML(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, name := range []string{"tracelib.js", "trace.js", "pick.js"} {
+		res, js := e.get("/assets/"+name, nil)
+		if res.StatusCode != 200 {
+			t.Errorf("/assets/%s: status %d", name, res.StatusCode)
+			continue
+		}
+		if m := regexp.MustCompile(`\.(inner|outer)HTML\b|insertAdjacentHTML|document\.write|\beval\(|\.style\b`).Find(js); m != nil {
+			t.Errorf("%s builds HTML or styles from strings: %s", name, m)
+		}
+	}
+	_, page := e.get("/", nil)
+	for _, name := range []string{"tracelib.js", "trace.js", "pick.js"} {
+		if !strings.Contains(string(page), `<script src="/assets/`+name+`" defer></script>`) {
+			t.Errorf("index.html does not load %s", name)
+		}
+	}
 }

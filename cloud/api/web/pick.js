@@ -149,6 +149,7 @@
       if (mine !== nearSeq) return;
       const first = Math.min(...buckets.split(',').map(Number));
       tr.fill('near-table', list.map((n) => nearRow(reg, n, first)));
+      byId('near-table').dataset.at = q.get('at') || '';
       byId('near-count').textContent = tr.plural(list.length, 'lot and place', 'lots and places');
       showError('near-error', '');
     } catch (e) {

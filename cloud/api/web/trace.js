@@ -96,7 +96,10 @@
       lots.append(lotList(reg, e.lots, inTrace));
     }
     if (e.parent) lots.append(el('span', 'ev-parent', (e.action === 'DELETE' ? 'off ' : 'on ') + e.parent));
-    const docs = (e.documents || []).map((d) => (DOCS[d.type] || d.type) + ' ' + d.id).join(', ');
+    const docs = (e.documents || []).map((d) => {
+      const label = DOCS[d.type] || d.type;
+      return d.id.toUpperCase().startsWith(label.toUpperCase()) ? d.id : label + ' ' + d.id;
+    }).join(', ');
     row.append(time, cell, lots, el('td', 'docs', docs));
     return row;
   }
@@ -198,9 +201,10 @@
       if (mine !== seq) return;
       byId('trace-status').textContent = '';
       byId('trace-result').hidden = true;
-      showError(/no such endpoint/.test(e.message)
-        ? 'Traceability is not set up on this server (no traceability record).'
-        : 'Could not trace ' + key + ': ' + e.message);
+      let msg = 'Could not trace ' + key + ': ' + e.message;
+      if (/no such endpoint/.test(e.message)) msg = 'Traceability is not set up on this server (no traceability record).';
+      else if (/not found/.test(e.message)) msg = 'The traceability record has no lot ' + key + '.';
+      showError(msg);
     } finally {
       if (mine === seq) byId('trace-result').removeAttribute('aria-busy');
     }
