@@ -9,7 +9,7 @@ DIST        := dist
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -s -w -X main.version=$(VERSION)
 CMDS        := gateway/cmd/lotsense-gateway cloud/cmd/lotsense-cloud
-# Debian packages the tests talk to: a real broker and a real browser.
+# Debian packages the tests talk to: a real broker, a real browser, a real PostgreSQL.
 DEB_PKGS    := mosquitto chromium postgresql
 # go test flags; the race detector needs cgo, which tests may use (binaries never do).
 TEST_FLAGS  ?= -race -count=1 -timeout 12m
