@@ -253,6 +253,18 @@ func TestDashboardTraceInBrowser(t *testing.T) {
 		t.Errorf("on a 768-px screen the page scrolls sideways (%v)", err)
 	}
 	screenshot(t, tab, "trace-tablet.png")
+	// On a desktop screen the recall report's tables have room.
+	err = chromedp.Do(tab,
+		chromedp.EmulateViewport(1366, 900),
+		chromedp.Click(chromedp.CSS(`#tab-trace-recall`)),
+	)
+	if err != nil {
+		t.Fatalf("desktop viewport: %v", err)
+	}
+	if wide, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); err != nil || wide {
+		t.Errorf("on a 1366-px screen the page scrolls sideways (%v)", err)
+	}
+	screenshot(t, tab, "trace-desktop.png")
 
 	if err := chromedp.Cancel(tab); err != nil && !strings.Contains(err.Error(), "canceled") {
 		t.Errorf("close the tab: %v", err)
