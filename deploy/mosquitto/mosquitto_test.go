@@ -160,7 +160,7 @@ func start(t *testing.T, p *brokertest.PKI) (*mosquitto, string) {
 	if err != nil {
 		bin = "/usr/sbin/mosquitto"
 		if _, err := os.Stat(bin); err != nil {
-			t.Skip("mosquitto is not installed (Debian package mosquitto)")
+			t.Fatal("mosquitto is not installed: run `make deps` (Debian package mosquitto)")
 		}
 	}
 	own := mosquittoOwner(t)
