@@ -58,12 +58,18 @@ type gw struct {
 	outputs map[string]*signal.Dev
 	m       *metrics
 	api     *localapi.Server
+	ctl     *configCtl // remote configuration; nil in a run of Run
 }
 
 // Run runs the gateway described by cfg until ctx is done, then shuts down in order:
 // pollers stop, the publisher sends what it can and disconnects, the outbox closes.
-// Everything accepted into the outbox stays on disk for the next run.
+// Everything accepted into the outbox stays on disk for the next run. Supervise also
+// applies the configurations the cloud sends.
 func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
+	return run(ctx, cfg, opts, nil)
+}
+
+func run(ctx context.Context, cfg *fwconfig.Config, opts Options, ctl *configCtl) error {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -72,7 +78,7 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	}
 	clock := NewClock(opts.Speed)
 	g := &gw{cfg: cfg, opts: opts, log: opts.Logger, clock: clock, boot: newID(),
-		sync: &syncState{fast: clock.speed != 1}, m: newMetrics(opts.Registerer)}
+		sync: &syncState{fast: clock.speed != 1}, m: newMetrics(opts.Registerer), ctl: ctl}
 	g.sync.refresh()
 	g.binder = NewBinder(lotsByLocation(cfg))
 
@@ -125,7 +131,7 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	if err != nil {
 		return err
 	}
-	g.log.Info("gateway running", "site", cfg.Site, "gateway", cfg.Gateway, "boot", g.boot, "epoch", ob.Epoch(),
+	g.log.Info("gateway running", "site", cfg.Site, "gateway", cfg.Gateway, "config", versionOrLocal(ctl.version()), "boot", g.boot, "epoch", ob.Epoch(),
 		"sensors", len(sensors), "doors", len(cfg.Portal.Doors), "readers", len(cfg.Readers), "stations", len(cfg.Stations), "broker", g.broker(), "outbox", cfg.Outbox.Dir, "pending", g.pending(), "speed", clock.speed)
 
 	pollCtx, stopPolling := context.WithCancel(ctx)
@@ -156,6 +162,9 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	pubDone := make(chan error, 1)
 	go func() { pubDone <- pub.Run(pubCtx) }()
 	g.ready()
+	if ctl.trying() {
+		polls.Go(func() { ctl.watchTrial(pollCtx, g) })
+	}
 	published := false
 	select {
 	case <-ctx.Done():
@@ -165,7 +174,9 @@ func Run(ctx context.Context, cfg *fwconfig.Config, opts Options) error {
 	stopPolling()
 	polls.Wait()
 	if !published {
-		g.flush(stopFlush)
+		if !ctl.stoppedForConfig() { // the next run sends what is left, at once
+			g.flush(stopFlush)
+		}
 		stopPublishing()
 		err = <-pubDone
 	}
@@ -215,6 +226,9 @@ func (g *gw) publisher() (*publish.Publisher, error) {
 			return nil
 		},
 		OnStop: func(ctx context.Context, c publish.Client) error {
+			if g.ctl.stoppedForConfig() {
+				return nil // back at once on the new configuration: not offline
+			}
 			return g.publishStatus(c, statusTopic, wire.StateOffline)
 		},
 		Username: g.cfg.MQTT.Username, Password: g.cfg.MQTT.Password,
@@ -235,12 +249,20 @@ func (g *gw) newAPI() error {
 		Version: g.opts.Version, Broker: g.broker(), Outbox: g.ob, Dir: g.cfg.Outbox.Dir,
 		Gatherer: gatherer, Registerer: g.opts.Registerer,
 		Clock: g.clock.Now, Synced: g.sync.synced.Load, Sensors: g.sensorStatus, Portal: g.portalStatus(),
-		Stations: g.stationStatus(), Logger: g.log})
+		Stations: g.stationStatus(), Config: g.configStatus(), Logger: g.log})
 	if err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	g.api = api
 	return nil
+}
+
+// configStatus returns the local API's view of the configuration; nil in a run of Run.
+func (g *gw) configStatus() func() *localapi.ConfigStatus {
+	if g.ctl == nil {
+		return nil
+	}
+	return g.ctl.status
 }
 
 // portalStatus returns the local API's view of the readers and doors; nil without doors.
@@ -291,7 +313,7 @@ func (g *gw) publishStatus(c publish.Client, topic, state string) error {
 
 func (g *gw) status(state string) ([]byte, error) {
 	return wire.Encode(&wire.Status{V: wire.Version, Site: g.cfg.Site, Gateway: g.cfg.Gateway, Boot: g.boot,
-		State: state, Time: g.clock.Now(), Version: g.opts.Version, Pending: g.pending()})
+		State: state, Time: g.clock.Now(), Version: g.opts.Version, Config: g.ctl.version(), Pending: g.pending()})
 }
 
 func (g *gw) broker() string {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,12 +12,14 @@ import (
 
 // Health tells a supervisor (systemd's watchdog, through lotsense-gateway run) whether
 // a running gateway still makes progress, and sums up its state in one line. Options.Ready
-// hands it over once the gateway runs. Its methods are safe for concurrent use.
+// hands it over once the gateway runs. Its methods are safe for concurrent use. Under
+// Supervise one Health follows every run, from one configuration to the next.
 type Health struct {
-	g   *gw
-	now func() time.Time // real time
+	cur atomic.Pointer[gw] // the run watched
+	now func() time.Time   // real time
 
 	mu    sync.Mutex
+	g     *gw                 // the run polls were counted in
 	polls map[string]progress // by sensor
 }
 
@@ -30,15 +33,30 @@ type progress struct {
 // stalled: a poll may wait for a device timeout, a shared bus or the outbox's commit.
 const stallGrace = 2 * time.Minute
 
-// ready hands the running gateway's Health to Options.Ready, if set.
+// ready hands the running gateway's Health to Options.Ready, if set; a supervised run
+// after the first is handed to the Health of the first instead.
 func (g *gw) ready() {
 	if g.opts.Ready == nil {
 		return
 	}
-	h := &Health{g: g, now: time.Now, polls: map[string]progress{}}
-	for id, n := range g.pollCounts() {
-		h.polls[id] = progress{n: n, since: h.now()}
+	if g.ctl != nil {
+		g.ctl.r.mu.Lock()
+		h := g.ctl.r.health
+		if h == nil {
+			g.ctl.r.health = &Health{now: time.Now}
+		}
+		g.ctl.r.mu.Unlock()
+		if h != nil {
+			h.cur.Store(g)
+			return
+		}
+		h = g.ctl.r.health
+		h.cur.Store(g)
+		g.opts.Ready(h)
+		return
 	}
+	h := &Health{now: time.Now}
+	h.cur.Store(g)
 	g.opts.Ready(h)
 }
 
@@ -48,17 +66,21 @@ func (g *gw) ready() {
 // no longer commits (each poll appends and waits for the commit), does. A missing broker
 // does not: the outbox keeps everything until it is back.
 func (h *Health) Check() error {
-	counts := h.g.pollCounts()
+	g := h.cur.Load()
+	counts := g.pollCounts()
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, s := range h.g.sensors {
+	if h.g != g { // a new run: its counts start again
+		h.g, h.polls = g, map[string]progress{}
+	}
+	for _, s := range g.sensors {
 		p, seen := h.polls[s.id]
 		if n := counts[s.id]; !seen || n != p.n {
 			h.polls[s.id] = progress{n: n, since: now}
 			continue
 		}
-		limit := 3*h.g.clock.Real(s.interval) + stallGrace
+		limit := 3*g.clock.Real(s.interval) + stallGrace
 		if stalled := now.Sub(p.since); stalled > limit {
 			return fmt.Errorf("sensor %s: no poll ended for %v (limit %v)", s.id, stalled.Round(time.Second), limit)
 		}
@@ -68,8 +90,9 @@ func (h *Health) Check() error {
 
 // Summary sums up the gateway's state in one line, for systemd's STATUS=.
 func (h *Health) Summary() string {
+	g := h.cur.Load()
 	failing := 0
-	for _, s := range h.g.sensors {
+	for _, s := range g.sensors {
 		s.mu.Lock()
 		if s.failed {
 			failing++
@@ -77,11 +100,11 @@ func (h *Health) Summary() string {
 		s.mu.Unlock()
 	}
 	broker := "broker not connected"
-	if h.g.api.Link().Connected() {
+	if g.api.Link().Connected() {
 		broker = "broker connected"
 	}
 	return fmt.Sprintf("sensors %d (%d failing), readers %d, stations %d, %s, %d records pending",
-		len(h.g.sensors), failing, len(h.g.cfg.Readers), len(h.g.cfg.Stations), broker, h.g.pending())
+		len(g.sensors), failing, len(g.cfg.Readers), len(g.cfg.Stations), broker, g.pending())
 }
 
 // pollCounts returns how many polls of each sensor have ended (ok or error), read from

@@ -28,13 +28,18 @@ type lotMaps struct {
 }
 
 // subscribeDown subscribes to the gateway's retained down topics on a new connection:
-// the lot map and the hold list.
+// the lot map, the hold list and, for a supervised gateway, the configuration.
 func (g *gw) subscribeDown(c publish.Client) error {
-	for _, d := range []struct {
+	type down struct {
 		kind    wire.Kind
 		apply   func([]byte, bool) error
 		refused prometheus.Counter
-	}{{wire.KindLotMap, g.applyLotMap, g.m.lotMapsRefused}, {wire.KindHolds, g.applyHolds, g.m.holdsRefused}} {
+	}
+	downs := []down{{wire.KindLotMap, g.applyLotMap, g.m.lotMapsRefused}, {wire.KindHolds, g.applyHolds, g.m.holdsRefused}}
+	if g.ctl != nil { // supervised: configurations from the cloud too
+		downs = append(downs, down{wire.KindConfig, func(p []byte, _ bool) error { return g.ctl.offer(g, p) }, g.m.configsRefused})
+	}
+	for _, d := range downs {
 		topic := wire.Topic(g.cfg.Site, g.cfg.Gateway, d.kind)
 		t := c.Subscribe(topic, 1, func(_ mqtt.Client, m mqtt.Message) {
 			if err := d.apply(m.Payload(), true); err != nil {

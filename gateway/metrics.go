@@ -23,6 +23,7 @@ type metrics struct {
 
 	lotMapsRefused prometheus.Counter     // lot maps (or entries of them) from the cloud refused
 	holdsRefused   prometheus.Counter     // hold lists from the cloud refused
+	configsRefused prometheus.Counter     // configurations from the cloud refused (not rolled back: those never ran)
 	heldMoving     prometheus.Counter     // held lots leaving through a door or scanned for shipping
 	scans          *prometheus.CounterVec // by station and result (accepted, rejected)
 }
@@ -70,6 +71,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		restamped:      c("tag_reads_restamped_total", "Tag reads whose reader clock was more than 2s off the gateway's, stamped with the gateway's time."),
 		lotMapsRefused: c("lot_maps_refused_total", "Lot maps from the cloud refused whole, or applied with entries skipped."),
 		holdsRefused:   c("holds_refused_total", "Hold lists from the cloud refused (wrong site, a lot that is not a lot key, unknown version)."),
+		configsRefused: c("configs_refused_total", "Configurations from the cloud refused before running: damaged, not checking, for another gateway."),
 		heldMoving:     c("held_lots_moving_total", "Alarms raised for a lot on hold leaving through a dock door or scanned at a shipping station."),
 		scans: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "lotsense_gateway_scans_total",
 			Help: "Barcode scans at stations, by station and result (accepted, rejected)."}, []string{"station", "result"}),
@@ -78,7 +80,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		for _, col := range []any{m.outbox.Appended, m.outbox.Commits, m.outbox.CommitSeconds, m.outbox.Full,
 			m.outbox.Pending, m.outbox.PendingBytes, m.outbox.MappingsTamed, m.publish.Messages, m.publish.Records, m.publish.Dropped,
 			m.publish.Reconnects, m.publish.Inflight, m.publish.AckSeconds, m.polls, m.dropped,
-			m.tagReads, m.passes, m.unassigned, m.portalEvts, m.ignored, m.restamped, m.lotMapsRefused, m.holdsRefused, m.heldMoving, m.scans} {
+			m.tagReads, m.passes, m.unassigned, m.portalEvts, m.ignored, m.restamped, m.lotMapsRefused, m.holdsRefused, m.configsRefused, m.heldMoving, m.scans} {
 			reg.MustRegister(col.(prometheus.Collector))
 		}
 	}

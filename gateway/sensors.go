@@ -22,10 +22,12 @@ type sensorRun struct {
 	src          drivers.Source
 	filter       *filter // quality rules and report-on-change; nil passes all
 
-	mu     sync.Mutex
-	latest []drivers.Reading // the last poll's readings, for the summary log
-	failed bool              // the last poll failed; log only changes
-	full   bool              // the last append was refused by the outbox budget; log only changes
+	mu      sync.Mutex
+	latest  []drivers.Reading // the last poll's readings, for the summary log
+	failed  bool              // the last poll failed; log only changes
+	started bool              // a poll succeeded this run (the driver works)
+	lastErr error             // why the last poll failed
+	full    bool              // the last append was refused by the outbox budget; log only changes
 }
 
 // startSensors starts a simulator for every simulated sensor and prepares every
@@ -137,6 +139,8 @@ func (g *gw) notePoll(s *sensorRun, rs []drivers.Reading, err error) {
 	s.latest = append(s.latest[:0], rs...)
 	was := s.failed
 	s.failed = err != nil
+	s.started = s.started || err == nil
+	s.lastErr = err
 	s.mu.Unlock()
 	if err != nil {
 		g.m.polls.WithLabelValues(s.id, "error").Inc()

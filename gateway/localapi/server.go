@@ -47,6 +47,7 @@ type Options struct {
 	Sensors    func() []Sensor           // every sensor's last poll
 	Portal     func() ([]Reader, []Door) // RFID readers and dock doors; nil: none
 	Stations   func() []Station          // barcode scanner stations; nil: none
+	Config     func() *ConfigStatus      // the configuration in force; nil: not reported
 	Logger     *slog.Logger
 	Now        func() time.Time // real time; time.Now when nil (tests)
 }

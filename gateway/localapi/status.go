@@ -29,6 +29,22 @@ type Status struct {
 	Readers     []Reader  `json:"readers,omitempty"`  // RFID readers
 	Doors       []Door    `json:"doors,omitempty"`    // dock doors with a portal
 	Stations    []Station `json:"stations,omitempty"` // barcode scanner stations
+	// Config is the configuration the gateway runs; nil when it takes none from the cloud.
+	Config *ConfigStatus `json:"config,omitempty"`
+}
+
+// ConfigStatus is the configuration a gateway runs, and the last one from the cloud it
+// refused.
+type ConfigStatus struct {
+	Version string `json:"version,omitempty"` // "": the local file, as installed
+	File    string `json:"file"`
+	SHA256  string `json:"sha256"`
+	// Trial: the configuration arrived from the cloud and runs on trial until its
+	// drivers start; if they do not in time, the gateway returns to the last good one.
+	Trial         bool      `json:"trial,omitempty"`
+	Refused       string    `json:"refused,omitempty"` // the newest version refused
+	RefusedReason string    `json:"refused_reason,omitempty"`
+	RefusedAt     time.Time `json:"refused_at,omitzero"`
 }
 
 // Station is one barcode scanner station: its scanner and its last scan.
@@ -164,6 +180,9 @@ func (s *Server) status() *Status {
 	}
 	if o.Sensors != nil {
 		st.Sensors = append(st.Sensors, o.Sensors()...)
+	}
+	if o.Config != nil {
+		st.Config = o.Config()
 	}
 	return st
 }

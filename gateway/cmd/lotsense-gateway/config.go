@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	fwconfig "github.com/lotsense/lotsense/firmware-config"
 	"github.com/lotsense/lotsense/gateway"
 )
 
@@ -22,13 +21,9 @@ func configCmd(args []string) error {
 	}
 	var errs []error
 	for _, f := range args[1:] {
-		cfg, err := fwconfig.Load(f)
-		if err == nil {
-			// The rule profiles the locations name, and the profiles file, are checked
-			// as the gateway will use them.
-			_, err = gateway.ResolveProfiles(cfg)
-		}
-		if err != nil {
+		// The rule profiles the locations name, and the profiles file, are checked as
+		// the gateway will use them; so are configurations from the cloud.
+		if _, err := gateway.LoadConfig(f); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -28,7 +28,7 @@ Usage:
   lotsense-gateway epc decode HEX...           decode RFID EPCs to URIs and GS1 element strings (JSON lines)
   lotsense-gateway epc encode URN...           encode EPC pure identity or tag URIs to hex (JSON lines)
   lotsense-gateway gs1 parse DATA...           parse GS1 barcode scans or Digital Link URIs (JSON lines)
-  lotsense-gateway version                     print the version
+  lotsense-gateway version                     print the version (also --version)
 
 Run "lotsense-gateway run -h" for the flags.
 `
@@ -54,7 +54,7 @@ func main() {
 		err = gs1Cmd(args, os.Stdout)
 	case "probe":
 		err = probeCmd(ctx, args, os.Stdout)
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
 		fmt.Print(usage)

@@ -19,6 +19,8 @@ func run(ctx context.Context, args []string) error {
 	api := fs.String("api", "", "local API address (GET /status, /metrics, /healthz), overriding api.listen in the configuration; off disables it")
 	summary := fs.Duration("summary", 0, "log every sensor's latest values this often (0: never)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	remoteDir := fs.String("remote-dir", "", "where configurations from the cloud are written and kept (default: the -config file's directory); off: take none")
+	trial := fs.Duration("config-trial", gateway.DefaultTrial, "how long a configuration from the cloud has to get its drivers started before the gateway returns to the last good one")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,23 +31,47 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := fwconfig.Load(*file)
-	if err != nil {
-		return configErrors{err}
-	}
 	if *api != "" {
 		if err := checkListen(*api); err != nil {
 			return err
 		}
-		cfg.API.Listen = *api
 	}
-	if *speed != 1 && !allSimulated(cfg) {
-		return fmt.Errorf("run: -speed %v needs every sensor simulated; real devices run in real time", *speed)
+	if *trial <= 0 {
+		return fmt.Errorf("run: -config-trial %v: want a duration above 0, like 1m", *trial)
+	}
+	// What the flags change in every configuration, the local file's and the cloud's.
+	prepare := func(cfg *fwconfig.Config) error {
+		if *api != "" {
+			cfg.API.Listen = *api
+		}
+		if *speed != 1 && !allSimulated(cfg) {
+			return fmt.Errorf("run: -speed %v needs every sensor simulated; real devices run in real time", *speed)
+		}
+		return nil
+	}
+	opts := gateway.Options{Speed: *speed, Broker: *broker, Version: version, Logger: log, SummaryEvery: *summary}
+	if *remoteDir == fwconfig.APIOff {
+		cfg, err := gateway.LoadConfig(*file)
+		if err != nil {
+			return configErrors{err}
+		}
+		if err := prepare(cfg); err != nil {
+			return err
+		}
+		sd := newNotifier(log)
+		defer sd.stop()
+		opts.Ready = sd.ready(ctx)
+		return gateway.Run(ctx, cfg, opts)
+	}
+	// The file is checked before systemd is told anything, as without -remote-dir.
+	if _, err := gateway.LoadConfig(*file); err != nil {
+		return configErrors{err}
 	}
 	sd := newNotifier(log)
 	defer sd.stop()
-	return gateway.Run(ctx, cfg, gateway.Options{Speed: *speed, Broker: *broker, Version: version, Logger: log,
-		SummaryEvery: *summary, Ready: sd.ready(ctx)})
+	opts.Ready = sd.ready(ctx)
+	return gateway.Supervise(ctx, gateway.SuperviseOptions{Options: opts, ConfigFile: *file, RemoteDir: *remoteDir,
+		Trial: *trial, Prepare: prepare})
 }
 
 // checkListen checks the -api flag: host:port, or off.

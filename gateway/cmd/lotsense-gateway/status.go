@@ -99,6 +99,7 @@ func printStatus(w io.Writer, st *localapi.Status) error {
 		state = "connected"
 	}
 	fmt.Fprintf(w, "gateway %s at site %s, version %s, boot %s, outbox %s\n", st.Gateway, st.Site, st.Version, st.Boot, st.Epoch)
+	printConfig(w, st.Config)
 	fmt.Fprintf(w, "up %s, %s (gateway clock %s)\n", roundDur(seconds(st.Uptime)), synced, st.Clock.Format(time.DateTime))
 	fmt.Fprintf(w, "broker %s: %s since %s (%s)", st.MQTT.Broker, state, st.MQTT.Since.Format(time.TimeOnly), roundDur(now.Sub(st.MQTT.Since)))
 	if !st.MQTT.LastAckAt.IsZero() {
@@ -125,6 +126,26 @@ func printStatus(w io.Writer, st *localapi.Status) error {
 		return err
 	}
 	return printPortal(w, st)
+}
+
+// printConfig writes the configuration the gateway runs and the last one it refused,
+// when it reports them (a gateway that takes configurations from the cloud).
+func printConfig(w io.Writer, c *localapi.ConfigStatus) {
+	if c == nil {
+		return
+	}
+	v := c.Version
+	if v == "" {
+		v = "local"
+	}
+	trial := ""
+	if c.Trial {
+		trial = ", ON TRIAL until its drivers start"
+	}
+	fmt.Fprintf(w, "configuration %s (%s, sha256 %.12s)%s\n", v, c.File, c.SHA256, trial)
+	if c.Refused != "" {
+		fmt.Fprintf(w, "refused configuration %s at %s: %s\n", c.Refused, c.RefusedAt.Format(time.DateTime), c.RefusedReason)
+	}
 }
 
 // printPortal writes the RFID readers and dock doors, when the gateway has any.

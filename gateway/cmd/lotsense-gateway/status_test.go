@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lotsense/lotsense/gateway/localapi"
 )
@@ -112,5 +113,27 @@ func TestStatusCommand(t *testing.T) {
 	}
 	if err := statusCmd(context.Background(), []string{"-api", "nonsense"}, &b); err == nil || !strings.Contains(err.Error(), "host:port") {
 		t.Errorf("-api nonsense: %v", err)
+	}
+}
+
+// A gateway that takes configurations from the cloud shows the one it runs and the
+// last one it refused, under its first line.
+func TestPrintStatusConfig(t *testing.T) {
+	var st localapi.Status
+	if err := json.Unmarshal([]byte(fixedStatus), &st); err != nil {
+		t.Fatal(err)
+	}
+	st.Config = &localapi.ConfigStatus{Version: "2026-03-14.3", File: "/var/lib/lotsense/gateway.remote.yaml",
+		SHA256: "0123456789abcdef0123", Refused: "2026-03-14.4", RefusedReason: "not working 1m0s after the start: sensor th-9: no poll succeeded yet",
+		RefusedAt: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}
+	var b bytes.Buffer
+	if err := printStatus(&b, &st); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(b.String(), "\n", 4)
+	want := []string{"configuration 2026-03-14.3 (/var/lib/lotsense/gateway.remote.yaml, sha256 0123456789ab)",
+		"refused configuration 2026-03-14.4 at 2026-03-14 09:00:00: not working 1m0s after the start: sensor th-9: no poll succeeded yet"}
+	if lines[1] != want[0] || lines[2] != want[1] {
+		t.Errorf("lines 2 and 3:\n%s\n%s\nwant:\n%s\n%s", lines[1], lines[2], want[0], want[1])
 	}
 }
