@@ -287,6 +287,17 @@ INSERT INTO event_feed (source_id, seq) SELECT source_id, seq FROM events ORDER 
 DROP INDEX lots_on_hold;
 CREATE INDEX lots_blocked ON lots (site, key) WHERE status <> 'released';
 `,
+	// 12: how far followers of the readings (the InfluxDB writer, cloud/influx) got in
+	// each gateway outbox: per follower name and source, every reading with seq ≤ seq
+	// has been handled.
+	`
+CREATE TABLE reading_cursors (
+	name TEXT NOT NULL,
+	source_id INTEGER NOT NULL REFERENCES sources(id),
+	seq INTEGER NOT NULL,
+	PRIMARY KEY (name, source_id)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema this build expects.
