@@ -28,6 +28,7 @@ Usage:
   lotsense-cloud pki init|server|cloud|list|crl …        the CA: broker and cloud certificates
   lotsense-cloud gateway enroll|rotate|revoke|list …     gateway certificates (MQTT identities)
   lotsense-cloud registry import|export …                products, places, lots (master data)
+  lotsense-cloud config push SITE/GATEWAY FILE           check and publish a gateway's configuration
   lotsense-cloud version           print the version
 
 Run "lotsense-cloud serve -h" for the flags, "lotsense-cloud user",
@@ -61,6 +62,8 @@ func main() {
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.pki(args)
 	case "gateway":
 		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.gateway(args)
+	case "config":
+		err = cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}.config(ctx, args)
 	case "version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
