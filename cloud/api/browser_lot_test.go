@@ -26,7 +26,7 @@ func TestDashboardLotDecisionInBrowser(t *testing.T) {
 	e := newEnv(t, Options{})
 	ctx := context.Background()
 	if err := e.st.SetGatewayStatus(ctx, &wire.Status{V: wire.Version, Site: "plant-1", Gateway: "gw-1", Boot: "b1",
-		State: "online", Time: t0, Version: "1.4.2", Pending: 17}); err != nil {
+		State: "online", Time: t0, Version: "1.4.2", Config: "2026-03-14.2", Pending: 17}); err != nil {
 		t.Fatal(err)
 	}
 	held := e.lot("H1", "cold-room-1", time.Hour)
@@ -51,6 +51,7 @@ func TestDashboardLotDecisionInBrowser(t *testing.T) {
 	checkText(t, tab, `#locations li.location .loc-lots button`, "H1")
 	checkText(t, tab, `#gateways tr.gateway .pending`, "17")
 	checkText(t, tab, `#gateways tr.gateway .version`, "1.4.2")
+	checkText(t, tab, `#gateways tr.gateway .config`, "2026-03-14.2")
 	if hidden, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.getElementById('alert-cue').hidden`)); err != nil || !hidden {
 		t.Errorf("the new-alert cue shows before any alert arrived (%v)", err)
 	}

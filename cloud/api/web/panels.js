@@ -86,7 +86,7 @@
         state.append(el('span', 'badge gw-state', g.state));
         tr.append(el('th', 'name', joinPlace(g.site, g.gateway)), state, el('td', 'num pending', g.pending),
           el('td', 'num missing', missing.get(g.site + '/' + g.gateway) || 0), el('td', 'seen', fmtTime(g.updated)),
-          el('td', 'version', g.version || '—'));
+          el('td', 'version', g.version || '—'), el('td', 'config', g.config || 'local'));
         tr.firstChild.scope = 'row';
         return tr;
       });
