@@ -25,6 +25,7 @@ import (
 	"github.com/lotsense/lotsense/cloud/auth"
 	"github.com/lotsense/lotsense/cloud/broker"
 	"github.com/lotsense/lotsense/cloud/downlink"
+	"github.com/lotsense/lotsense/cloud/influx"
 	"github.com/lotsense/lotsense/cloud/ingest"
 	"github.com/lotsense/lotsense/cloud/notify"
 	"github.com/lotsense/lotsense/cloud/store"
@@ -37,6 +38,7 @@ import (
 type serveFlags struct {
 	data, httpAddr, brokerURL, mqttListen, clientID, group, logLevel string
 	traceDB, lotCodes, expiryBuckets, tlsCert, tlsKey                string
+	influxURL, influxBucket, influxOrg, influxTokenFile              string
 	expiryEvery                                                      time.Duration
 	buckets                                                          []int
 	holdsEvery                                                       time.Duration
@@ -66,6 +68,10 @@ func parseServe(args []string) (*serveFlags, error) {
 	fs.StringVar(&f.lotCodes, "lot-codes", string(trace.DefaultLotCodePattern), "pattern of the lot codes lotsense assigns ({yyyy} {yy} {mm} {dd} {ddd} {julian} {facility} {line} {shift} {seq:N})")
 	fs.StringVar(&f.expiryBuckets, "expiry-buckets", "30,60,90", "near-expiry alert buckets, in days")
 	fs.DurationVar(&f.expiryEvery, "expiry-every", time.Hour, "how often stock is checked for near-expiry alerts")
+	fs.StringVar(&f.influxURL, "influx-url", "", "write every stored reading to InfluxDB at this URL (http://host:8086); empty: off")
+	fs.StringVar(&f.influxBucket, "influx-bucket", influx.DefaultBucket, "InfluxDB bucket; on 1.8 database/retention-policy")
+	fs.StringVar(&f.influxOrg, "influx-org", "", "InfluxDB 2 organisation (empty for 1.8)")
+	fs.StringVar(&f.influxTokenFile, "influx-token-file", "", "file holding the InfluxDB token (user:password on 1.8); none: no authentication")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -84,6 +90,9 @@ func parseServe(args []string) (*serveFlags, error) {
 	}
 	if f.expiryEvery < time.Second {
 		return nil, fmt.Errorf("serve: -expiry-every %s: want at least 1s", f.expiryEvery)
+	}
+	if f.influxURL == "" && f.influxTokenFile != "" {
+		return nil, fmt.Errorf("serve: -influx-token-file needs -influx-url")
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
@@ -181,6 +190,19 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	var toInflux *influx.Follower // stored readings into InfluxDB, when configured
+	if f.influxURL != "" {
+		token := ""
+		if f.influxTokenFile != "" {
+			if token, err = influx.ReadToken(f.influxTokenFile); err != nil {
+				return err
+			}
+		}
+		if toInflux, err = influx.New(influx.Options{Store: st, URL: f.influxURL, Token: token, Org: f.influxOrg, Bucket: f.influxBucket,
+			Logger: log, Registerer: reg}); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", f.httpAddr)
 	if err != nil {
 		return fmt.Errorf("dashboard: listen on %s: %w", f.httpAddr, err)
@@ -240,6 +262,13 @@ func serve(ctx context.Context, args []string) error {
 		}
 	})
 	wg.Go(func() { expiryAlerts(ctx, log, st, tr, f.buckets, f.expiryEvery) })
+	if toInflux != nil {
+		wg.Go(func() {
+			if err := toInflux.Run(ctx); err != nil {
+				errc <- err
+			}
+		})
+	}
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
