@@ -17,6 +17,11 @@ HTTP        ?= 127.0.0.1:8080
 SPEED       ?= 60
 
 export CGO_ENABLED ?= 0
+# InfluxDB for the tests (cloud/influx): influxd 1.8.10, built once into a cache
+# directory by `make influxd`; tests find it through LOTSENSE_INFLUXD.
+INFLUXD_VERSION := 1.8.10
+INFLUXD_DIR     ?= $(HOME)/.cache/lotsense/influxd-$(INFLUXD_VERSION)
+export LOTSENSE_INFLUXD ?= $(INFLUXD_DIR)/influxd
 
 .PHONY: all build cross deb demo test ci bench fuzz deps vet fmt clean
 
@@ -59,6 +64,17 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends$$missing >/dev/null || exit 1; \
 	fi
+
+## influxd: build InfluxDB $(INFLUXD_VERSION)'s influxd into $(LOTSENSE_INFLUXD) unless it is
+## there (go install, 2-3 minutes once); the tests of cloud/influx run it
+.PHONY: influxd
+influxd: $(LOTSENSE_INFLUXD)
+$(LOTSENSE_INFLUXD):
+	@echo "building influxd $(INFLUXD_VERSION) into $(@D) (once, 2-3 minutes)"
+	@rm -rf '$(@D).tmp' && mkdir -p '$(@D).tmp' '$(@D)'
+	GOBIN='$(abspath $(@D).tmp)' CGO_ENABLED=0 $(GO) install github.com/influxdata/influxdb/cmd/influxd@v$(INFLUXD_VERSION)
+	@mv '$(@D).tmp/influxd' '$@' && rmdir '$(@D).tmp'
+test: influxd
 
 vet:
 	$(GO) vet ./...
