@@ -167,7 +167,7 @@ func (f *Follower) read(ctx context.Context) error {
 			return err
 		}
 		if len(f.reads) >= f.o.BatchSize {
-			f.start = k // it may have more: it goes first next time
+			f.start = k + 1 // the next one goes first next time: a backlog starves no one
 			return nil
 		}
 	}

@@ -154,6 +154,27 @@ func TestGapsAreWaitedForThenPassed(t *testing.T) {
 	r.waitForStored(10 * time.Second)
 }
 
+// An outbox with a backlog takes no more than its turn: the others are written in the
+// next batch, not after the backlog.
+func TestBacklogOfOneOutboxStarvesNoOther(t *testing.T) {
+	r := newRig(t)
+	mk := r.reading(1)
+	r.batch("s", "big", "e", seqRange(1, 3000), nil, mk)
+	f, _ := r.follower(func(o *Options) { o.BatchSize = 1000 })
+	ctx := context.Background()
+	if n, err := f.step(ctx); err != nil || n != 1000 {
+		t.Fatalf("first step: %d, %v", n, err)
+	}
+	r.batch("s", "small", "e", seqRange(1, 10), nil, mk)
+	if n, err := f.step(ctx); err != nil || n != 1000 {
+		t.Fatalf("second step: %d, %v", n, err)
+	}
+	c, err := r.st.ReadingCursors(ctx, "influx:"+testDB+"/autogen")
+	if err != nil || c[r.srcs["s/small/e"]] != 10 || c[r.srcs["s/big/e"]] != 1990 {
+		t.Fatalf("cursors after two steps %v, %v: want small 10 and big 1990", c, err)
+	}
+}
+
 func TestMalformedBatchIsLoggedAndPassed(t *testing.T) {
 	r := newRig(t)
 	mk := r.reading(1)
