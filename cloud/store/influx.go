@@ -174,7 +174,8 @@ func (s *Store) ReadingCursors(ctx context.Context, name string) (map[int64]uint
 }
 
 // SetReadingCursors stores cursors of the follower called name, all in one
-// transaction.
+// transaction. A cursor never moves back: of two followers sharing a name, the one
+// further ahead wins.
 func (s *Store) SetReadingCursors(ctx context.Context, name string, cursors map[int64]uint64) error {
 	if len(cursors) == 0 {
 		return nil
@@ -185,7 +186,7 @@ func (s *Store) SetReadingCursors(ctx context.Context, name string, cursors map[
 	}
 	defer tx.Rollback()
 	st, err := tx.PrepareContext(ctx, `INSERT INTO reading_cursors (name, source_id, seq) VALUES (?, ?, ?)
-ON CONFLICT (name, source_id) DO UPDATE SET seq = excluded.seq`)
+ON CONFLICT (name, source_id) DO UPDATE SET seq = CASE WHEN excluded.seq > reading_cursors.seq THEN excluded.seq ELSE reading_cursors.seq END`)
 	if err != nil {
 		return fmt.Errorf("store: reading cursors %q: %w", name, err)
 	}

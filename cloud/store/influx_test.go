@@ -108,6 +108,9 @@ func TestReadingFollowerQueries(t *testing.T) {
 	if err := s.SetReadingCursors(ctx, "influx", map[int64]uint64{a: 5}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.SetReadingCursors(ctx, "influx", map[int64]uint64{a: 4}); err != nil { // never back
+		t.Fatal(err)
+	}
 	if err := s.SetReadingCursors(ctx, "other", map[int64]uint64{a: 1}); err != nil {
 		t.Fatal(err)
 	}
