@@ -56,7 +56,7 @@ func New(o Options) (*Follower, error) {
 		return nil, err
 	}
 	opts := influxdb2.DefaultOptions().
-		SetHTTPRequestTimeout(uint(max(1, o.Timeout/time.Second))).
+		SetHTTPRequestTimeout(uint(o.Timeout/time.Second) + 1). // a backstop: each write has its context's deadline
 		SetPrecision(time.Nanosecond).
 		SetLogLevel(0)
 	client := influxdb2.NewClientWithOptions(o.URL, o.Token, opts)
@@ -262,7 +262,9 @@ func (f *Follower) write(ctx context.Context, n int) error {
 	wait := f.o.MinBackoff
 	for {
 		start := time.Now()
-		err := f.api.WriteRecord(ctx, body)
+		wctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
+		err := f.api.WriteRecord(wctx, body)
+		cancel()
 		if err == nil {
 			f.m.writes.Observe(time.Since(start).Seconds())
 			f.m.points.Add(float64(n))

@@ -100,6 +100,22 @@ func TestInfluxDownForPartOfTheRunLosesNothing(t *testing.T) {
 		counter(t, regA, "lotsense_influx_points_written_total"), counter(t, regB, "lotsense_influx_points_written_total"))
 }
 
+// A write InfluxDB received but did not answer in time (it hung) is sent again once
+// it answers; both land on the same points, so nothing is duplicated.
+func TestUnansweredWritesAreNotDuplicated(t *testing.T) {
+	r := newRig(t)
+	mk := r.reading(3)
+	r.batch("site-1", "gw-1", "e1", seqRange(1, 300), []string{lotA}, mk)
+	f, reg := r.follower(func(o *Options) { o.Timeout = 300 * time.Millisecond; o.BatchSize = 100 })
+	r.influx.Pause()
+	r.run(f)
+	waitFor(t, "a timed-out write", func() bool { return counter(t, reg, "lotsense_influx_write_errors_total") >= 2 })
+	r.influx.Resume()
+	r.waitForStored(30 * time.Second)
+	r.batch("site-1", "gw-1", "e1", seqRange(301, 400), []string{lotA}, mk)
+	r.waitForStored(30 * time.Second)
+}
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)

@@ -185,6 +185,25 @@ func (s *Server) Kill() {
 	s.cmd = nil
 }
 
+// Pause stops influxd (SIGSTOP) without closing its port: requests are accepted by
+// the kernel and answered only after Resume, as by a server that hangs.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused influxd (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		s.tb.Fatalf("influxtest: %v: influxd is not running", sig)
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.tb.Fatalf("influxtest: %v: %v", sig, err)
+	}
+}
+
 func (s *Server) log() []byte {
 	b, _ := os.ReadFile(s.logf.Name())
 	return b
