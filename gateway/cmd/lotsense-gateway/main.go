@@ -28,6 +28,7 @@ Usage:
   lotsense-gateway epc decode HEX...           decode RFID EPCs to URIs and GS1 element strings (JSON lines)
   lotsense-gateway epc encode URN...           encode EPC pure identity or tag URIs to hex (JSON lines)
   lotsense-gateway gs1 parse DATA...           parse GS1 barcode scans or Digital Link URIs (JSON lines)
+  lotsense-gateway fleet -broker URL [flags]   simulate a fleet of gateways; print what the cloud must hold
   lotsense-gateway version                     print the version (also --version)
 
 Run "lotsense-gateway run -h" for the flags.
@@ -54,6 +55,8 @@ func main() {
 		err = gs1Cmd(args, os.Stdout)
 	case "probe":
 		err = probeCmd(ctx, args, os.Stdout)
+	case "fleet":
+		err = fleetCmd(ctx, args, os.Stdout)
 	case "version", "--version", "-version":
 		fmt.Println(version)
 	case "help", "-h", "--help":
