@@ -11,6 +11,9 @@ LDFLAGS     := -s -w -X main.version=$(VERSION)
 CMDS        := gateway/cmd/lotsense-gateway cloud/cmd/lotsense-cloud
 # Debian packages the tests talk to: a real broker, a real browser, a real PostgreSQL.
 DEB_PKGS    := mosquitto chromium postgresql
+# qemu-user runs the arm64 and armv7 gateway binaries in deploy/e2e (TestCrossBinariesUnderQemu),
+# called explicitly (qemu-arm-static BINARY): no binfmt_misc registration needed.
+DEB_PKGS    += qemu-user-static
 # go test flags; the race detector needs cgo, which tests may use (binaries never do).
 TEST_FLAGS  ?= -race -count=1 -timeout 12m
 HTTP        ?= 127.0.0.1:8080
@@ -87,6 +90,11 @@ test: deps vet
 
 ## ci: what .ci/run calls
 ci: test build
+
+## qemu: only the arm64/armv7 gateway under qemu-user (--version, config check of the
+## examples, a minute of simulated cold room on armv7); make test runs it too
+qemu: deps
+	CGO_ENABLED=1 $(GO) test -count=1 -timeout 5m -run TestCrossBinariesUnderQemu -v ./deploy/e2e/
 
 ## bench: run the benchmarks and print one table next to the machine's own raw limits
 bench:
