@@ -381,3 +381,56 @@ func TestOpenRemoteAtStart(t *testing.T) {
 		t.Errorf("local file edited: running %+v, %v; want the local file, and 5 not taken again", r.lastGood(), err)
 	}
 }
+
+// A device that did not work under the running configuration (unplugged) is not held
+// against the next one: the configuration applies once its other drivers start.
+func TestRemoteConfigIgnoresDriversAlreadyFailing(t *testing.T) {
+	broker := startTestBroker(t)
+	dir := t.TempDir()
+	obDir, api := filepath.Join(dir, "outbox"), freeAddr(t)
+	dead := fmt.Sprintf("  - id: th-dead\n    type: modbus\n    location: room-1\n    interval: 10s\n"+
+		"    modbus:\n      address: %s\n      unit_id: 1\n      profile: th-transmitter\n", freeAddr(t))
+	local := filepath.Join(dir, "gateway.yaml")
+	if err := os.WriteFile(local, []byte(remoteSite(obDir, api, []string{"th-1"}, dead)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Supervise(ctx, SuperviseOptions{Options: Options{Speed: 100, Broker: broker, Logger: slog.New(slog.DiscardHandler)},
+			ConfigFile: local, Trial: 2 * time.Second})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	waitFor(t, 10*time.Second, "th-dead failing", func() error {
+		st, err := localStatus(api)
+		if err != nil {
+			return err
+		}
+		for _, s := range st.Sensors {
+			if s.ID == "th-dead" && s.Failing {
+				return nil
+			}
+		}
+		return fmt.Errorf("sensors %+v", st.Sensors)
+	})
+	pushConfig(t, broker, "1", remoteSite(obDir, api, []string{"th-1", "th-2"}, dead), nil)
+	waitFor(t, 10*time.Second, "version 1 applied", func() error {
+		st, err := localStatus(api)
+		if err != nil {
+			return err
+		}
+		if st.Config.Version != "1" || st.Config.Trial {
+			return fmt.Errorf("config %+v", st.Config)
+		}
+		return nil
+	})
+	time.Sleep(3 * time.Second) // past the trial: still on version 1
+	if st, err := localStatus(api); err != nil || st.Config.Version != "1" || st.Config.Refused != "" {
+		t.Fatalf("after the trial: %+v, %v", st.Config, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"time"
@@ -67,6 +68,9 @@ func Supervise(ctx context.Context, so SuperviseOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := writable(dir); err != nil {
+		log.Warn("configurations from the cloud will be refused: their directory is not writable (run with -remote-dir DIR)", "dir", dir, "err", err)
+	}
 	cur := r.lastGood()
 	cfg, err := cur.load(so.Prepare)
 	if err != nil && cur.version != "" {
@@ -128,6 +132,16 @@ func Supervise(ctx context.Context, so SuperviseOptions) error {
 			return err
 		}
 	}
+}
+
+// writable reports whether a file can be created in dir.
+func writable(dir string) error {
+	f, err := os.CreateTemp(dir, ".lotsense-probe-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 func versionOrLocal(v string) string {
